@@ -1,0 +1,73 @@
+# Shared options target and helpers: target-based only, no global flags.
+add_library(l1net_options INTERFACE)
+add_library(l1net::options ALIAS l1net_options)
+target_compile_options(l1net_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Woverloaded-virtual
+  -Wno-missing-field-initializers  # designated initializers leave fields defaulted on purpose
+  $<$<BOOL:${L1NET_WARNINGS_AS_ERRORS}>:-Werror>)
+target_compile_definitions(l1net_options INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_CONCEPTS)
+
+if(L1NET_SANITIZE)
+  target_compile_options(l1net_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                 -fno-sanitize-recover=undefined)
+  target_link_options(l1net_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(L1NET_FUZZ)
+  target_compile_options(l1net_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(l1net_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(L1NET_CLANG_TIDY)
+  find_program(CLANG_TIDY_EXE NAMES clang-tidy-14 clang-tidy REQUIRED)
+  set(CMAKE_CXX_CLANG_TIDY ${CLANG_TIDY_EXE})
+endif()
+
+# l1net_add_library(name SOURCES ... DEPS ... [INCLUDE dir]) -> l1net_<name>, alias l1net::<name>
+function(l1net_add_library name)
+  cmake_parse_arguments(ARG "" "INCLUDE" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  if(NOT ARG_INCLUDE)
+    set(ARG_INCLUDE ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  endif()
+  if(NOT ARG_SOURCES)  # header-only until its first source file lands
+    add_library(l1net_${name} INTERFACE)
+    add_library(l1net::${name} ALIAS l1net_${name})
+    target_include_directories(l1net_${name} INTERFACE ${ARG_INCLUDE})
+    target_link_libraries(l1net_${name} INTERFACE ${ARG_DEPS})
+    return()
+  endif()
+  add_library(l1net_${name} STATIC ${ARG_SOURCES})
+  add_library(l1net::${name} ALIAS l1net_${name})
+  target_include_directories(l1net_${name} PUBLIC ${ARG_INCLUDE})
+  target_link_libraries(l1net_${name} PUBLIC ${ARG_DEPS} l1net::options PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# l1net_add_executable(name SOURCES ... DEPS ...)
+function(l1net_add_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} l1net::options)
+endfunction()
+
+# l1net_add_test(name SOURCES ... DEPS ... [LABEL unit|integration])
+# One doctest binary per library; every TEST_CASE becomes a ctest test with the label.
+function(l1net_add_test name)
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
+  if(NOT ARG_LABEL)
+    set(ARG_LABEL unit)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} l1net::test_main l1net::options)
+  doctest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL}
+                         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endfunction()
+
+# l1net_add_fuzzer(name SOURCES ... DEPS ...): built only in the fuzz preset.
+function(l1net_add_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  if(L1NET_FUZZ)
+    add_executable(${name} ${ARG_SOURCES})
+    target_link_libraries(${name} PRIVATE ${ARG_DEPS} l1net::options)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  endif()
+endfunction()
