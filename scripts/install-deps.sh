@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   clang clang-format clang-tidy libclang-rt-14-dev
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libnl-3-dev libnl-route-3-dev libc-ares-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   doctest-dev libssl-dev
   iproute2 iputils-arping ndisc6 iputils-ping dnsmasq-base tcpdump procps
