@@ -1,0 +1,289 @@
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/inotify.h>
+
+#include "l1net/io/object_source.hpp"
+#include "l1net/manifest/load.hpp"
+
+namespace l1net::io {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint32_t kWatchMask = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM |
+                                     IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF |
+                                     IN_MOVE_SELF;
+
+// What one inotify watch descriptor is for: everything under it, or only some entry names (the
+// parent directory of a watched file).
+struct Watch {
+  std::string path;
+  bool all = false;
+  std::set<std::string> names;
+};
+
+// The inputs of one load: the expanded file list with contents, and expansion errors.
+struct Fingerprint {
+  std::vector<std::string> expand_errors;
+  std::vector<std::pair<std::string, std::optional<std::string>>> files;
+  friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
+};
+
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
+
+std::string parentOf(const std::string& path) {
+  auto parent = fs::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+}  // namespace
+
+ObjectSource::~ObjectSource() = default;
+
+struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::any_io_executor executor, std::vector<std::string> manifest_paths,
+       std::shared_ptr<spdlog::logger> logger, FileObjectSourceOptions options)
+      : ex(std::move(executor)),
+        paths(std::move(manifest_paths)),
+        log(std::move(logger)),
+        opts(options),
+        inotify(ex),
+        debounce(ex) {
+    if (!log) {
+      log = spdlog::default_logger();
+    }
+  }
+
+  void start(Callback cb);
+  void stop();
+  void read();
+  void onRead(const boost::system::error_code& ec, std::size_t n);
+  void schedule();
+  void reload();
+  void rewatch(const std::vector<std::string>& files);
+
+  asio::any_io_executor ex;
+  std::vector<std::string> paths;
+  std::shared_ptr<spdlog::logger> log;
+  FileObjectSourceOptions opts;
+  asio::posix::stream_descriptor inotify;
+  asio::steady_timer debounce;
+  std::map<int, Watch> watches;  // by watch descriptor
+  Callback on_snapshot;
+  std::optional<Fingerprint> last;
+  std::uint64_t failures = 0;
+  std::uint64_t delivered = 0;
+  bool running = false;
+  alignas(inotify_event) std::array<char, 16 * 1024> buf{};
+};
+
+void FileObjectSource::Impl::start(Callback cb) {
+  if (running) {
+    return;
+  }
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(), "inotify_init1");
+  }
+  inotify.assign(fd);
+  on_snapshot = std::move(cb);
+  running = true;
+  last.reset();
+  read();
+  reload();
+}
+
+void FileObjectSource::Impl::stop() {
+  if (!running) {
+    return;
+  }
+  running = false;
+  debounce.cancel();
+  boost::system::error_code ignored;
+  inotify.close(ignored);  // drops every watch
+  watches.clear();
+  on_snapshot = nullptr;
+}
+
+void FileObjectSource::Impl::read() {
+  inotify.async_read_some(asio::buffer(buf),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      std::size_t n) { self->onRead(ec, n); });
+}
+
+void FileObjectSource::Impl::onRead(const boost::system::error_code& ec, std::size_t n) {
+  if (!running || ec == asio::error::operation_aborted) {
+    return;
+  }
+  if (ec) {
+    ++failures;
+    log->error("manifest watch stopped: inotify read failed: {}", ec.message());
+    return;
+  }
+  bool changed = false;
+  for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
+    inotify_event ev{};
+    std::memcpy(&ev, buf.data() + off, sizeof ev);
+    const char* name_ptr = buf.data() + off + sizeof ev;
+    const std::string name(name_ptr, ::strnlen(name_ptr, ev.len));
+    off += sizeof ev + ev.len;
+    if ((ev.mask & IN_Q_OVERFLOW) != 0) {
+      changed = true;
+      continue;
+    }
+    const auto it = watches.find(ev.wd);
+    if (it == watches.end()) {
+      continue;
+    }
+    if ((ev.mask & IN_IGNORED) != 0) {
+      watches.erase(it);  // the inode is gone; reload re-adds watches on what exists now
+      changed = true;
+      continue;
+    }
+    const Watch& w = it->second;
+    if (w.all || name.empty() || w.names.contains(name) || name.starts_with("..")) {
+      changed = true;  // ".." names: Kubernetes ConfigMap mounts swap a "..data" symlink
+    }
+  }
+  if (changed) {
+    schedule();
+  }
+  read();
+}
+
+void FileObjectSource::Impl::schedule() {
+  debounce.expires_after(opts.debounce);  // cancels a pending wait: trailing-edge debounce
+  debounce.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && self->running) {
+      self->reload();
+    }
+  });
+}
+
+void FileObjectSource::Impl::rewatch(const std::vector<std::string>& files) {
+  std::map<int, Watch> next;
+  auto add = [this, &next](const std::string& path, bool all, const std::string& name) {
+    const int wd = ::inotify_add_watch(inotify.native_handle(), path.c_str(), kWatchMask);
+    if (wd < 0) {
+      if (errno != ENOENT && errno != ENOTDIR) {
+        log->warn("cannot watch {}: {}", path, std::strerror(errno));
+      }
+      return;
+    }
+    auto& w = next[wd];
+    if (w.path.empty()) {
+      w.path = path;
+    }
+    w.all = w.all || all;
+    if (!name.empty()) {
+      w.names.insert(name);
+    }
+  };
+  for (const auto& p : paths) {
+    add(p, true, "");  // the file, or every entry of the dir
+    add(parentOf(p), false, fs::path(p).filename().string());  // p replaced, deleted, created
+  }
+  for (const auto& f : files) {
+    add(f, true, "");  // follows symlinks to the real file
+  }
+  for (const auto& [wd, w] : watches) {
+    if (!next.contains(wd)) {
+      ::inotify_rm_watch(inotify.native_handle(), wd);
+    }
+  }
+  watches = std::move(next);
+}
+
+void FileObjectSource::Impl::reload() {
+  // Watch first, then read: a change racing with the read still produces an event.
+  std::vector<manifest::Diagnostic> expand_errors;
+  const auto files = manifest::expandManifestPaths(paths, expand_errors);
+  rewatch(files);
+  Fingerprint fp;
+  for (const auto& e : expand_errors) {
+    fp.expand_errors.push_back(e.format());
+  }
+  for (const auto& f : files) {
+    fp.files.emplace_back(f, readFile(f));
+  }
+  if (last && *last == fp) {
+    log->debug("manifests unchanged");
+    return;
+  }
+  last = std::move(fp);
+
+  auto result = manifest::loadManifestPaths(paths);
+  for (const auto& w : result.warnings) {
+    log->warn("manifest warning: {}", w.format());
+  }
+  if (!result.ok()) {
+    ++failures;
+    for (const auto& e : result.errors) {
+      log->warn("manifest error: {}", e.format());
+    }
+    log->warn("manifests rejected ({} errors); keeping the last good set", result.errors.size());
+    return;
+  }
+  ++delivered;
+  log->info("manifests loaded from {} files", files.size());
+  if (on_snapshot) {
+    auto cb = on_snapshot;  // the callback may stop() us
+    cb(result.set);
+  }
+}
+
+FileObjectSource::FileObjectSource(asio::any_io_executor ex, std::vector<std::string> paths,
+                                   std::shared_ptr<spdlog::logger> logger,
+                                   FileObjectSourceOptions opts)
+    : impl_(std::make_shared<Impl>(std::move(ex), std::move(paths), std::move(logger), opts)) {}
+
+FileObjectSource::~FileObjectSource() { impl_->stop(); }
+
+void FileObjectSource::start(Callback on_snapshot) { impl_->start(std::move(on_snapshot)); }
+
+void FileObjectSource::stop() { impl_->stop(); }
+
+std::uint64_t FileObjectSource::reloadFailures() const noexcept { return impl_->failures; }
+
+std::uint64_t FileObjectSource::snapshots() const noexcept { return impl_->delivered; }
+
+std::optional<manifest::ManifestSet> loadInitialManifests(const std::vector<std::string>& paths,
+                                                          spdlog::logger& logger) {
+  auto result = manifest::loadManifestPaths(paths);
+  for (const auto& w : result.warnings) {
+    logger.warn("manifest warning: {}", w.format());
+  }
+  for (const auto& e : result.errors) {
+    logger.error("manifest error: {}", e.format());
+  }
+  if (!result.ok()) {
+    logger.error("manifests invalid: {} errors", result.errors.size());
+    return std::nullopt;
+  }
+  return std::move(result.set);
+}
+
+}  // namespace l1net::io

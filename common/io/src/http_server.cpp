@@ -1,0 +1,343 @@
+#include "l1net/io/http_server.hpp"
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <list>
+#include <map>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "l1net/io/host_port.hpp"
+
+namespace l1net::io {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kServerName = "l1net";
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+constexpr std::chrono::milliseconds kLingerTime{500};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+
+using Response = http::response<http::string_body>;
+
+Response makeResponse(unsigned status, unsigned version, std::string content_type,
+                      std::string body) {
+  Response res;
+  res.result(status);
+  res.version(version);
+  res.set(http::field::server, kServerName);
+  res.set(http::field::content_type, std::move(content_type));
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+// Status for a request that failed to parse, 0 when the peer just went away mid-request.
+unsigned parseErrorStatus(const boost::system::error_code& ec) {
+  if (ec == http::error::header_limit) {
+    return 431;
+  }
+  if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
+    return 413;
+  }
+  if (ec == http::error::partial_message) {
+    return 0;
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+    return 400;
+  }
+  return 0;
+}
+
+// After an error response with unread request bytes pending, closing at once would make the
+// kernel send RST, which may destroy the response before the client reads it. Half-close, then
+// discard what the client still sends, bounded in bytes and time (as nginx' lingering_close).
+asio::awaitable<void> lingeringClose(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kLingerTime);
+  std::array<char, 4096> sink{};
+  for (std::size_t total = 0; total < kLingerBytes;) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+    if (ec) {
+      break;
+    }
+    total += n;
+  }
+  stream.close();
+}
+
+std::string_view pathOf(std::string_view target) {
+  const auto q = target.find_first_of("?#");
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+  struct Route {
+    HttpHandler handler;
+    std::vector<std::string> methods;
+  };
+
+  Impl(asio::any_io_executor executor, std::shared_ptr<spdlog::logger> logger,
+       HttpServerOptions options)
+      : ex(std::move(executor)), log(std::move(logger)), opts(options) {
+    if (!log) {
+      log = spdlog::default_logger();
+    }
+  }
+
+  Response handle(const http::request<http::string_body>& req);
+  static asio::awaitable<void> acceptLoop(std::shared_ptr<Impl> self, tcp::acceptor& acceptor);
+  static asio::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket);
+  void spawn(asio::awaitable<void> work);
+
+  asio::any_io_executor ex;
+  std::shared_ptr<spdlog::logger> log;
+  HttpServerOptions opts;
+  std::map<std::string, Route, std::less<>> routes;
+  std::list<tcp::acceptor> acceptors;
+  std::map<std::uint64_t, beast::tcp_stream*> open;  // live connections, for stop()
+  std::uint64_t next_id = 0;
+  HttpServerStats stats;
+  bool stopped = false;
+};
+
+void HttpServer::Impl::spawn(asio::awaitable<void> work) {
+  asio::co_spawn(ex, std::move(work), [log = log](const std::exception_ptr& e) {
+    if (!e) {
+      return;
+    }
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      log->error("http server coroutine failed: {}", x.what());
+    } catch (...) {
+      log->error("http server coroutine failed");
+    }
+  });
+}
+
+Response HttpServer::Impl::handle(const http::request<http::string_body>& req) {
+  ++stats.requests;
+  const auto method = std::string(req.method_string());
+  const auto path = pathOf(req.target());
+  const auto it = routes.find(path);
+  if (it == routes.end()) {
+    return makeResponse(404, req.version(), "text/plain; charset=utf-8", "not found\n");
+  }
+  const auto& methods = it->second.methods;
+  auto allows = [&methods](std::string_view m) {
+    return std::find(methods.begin(), methods.end(), m) != methods.end();
+  };
+  if (!allows(method) && !(method == "HEAD" && allows("GET"))) {
+    std::string allow;
+    for (const auto& m : methods) {
+      allow += allow.empty() ? m : ", " + m;
+    }
+    if (allows("GET") && !allows("HEAD")) {
+      allow += ", HEAD";
+    }
+    auto res =
+        makeResponse(405, req.version(), "text/plain; charset=utf-8", "method not allowed\n");
+    res.set(http::field::allow, allow);
+    return res;
+  }
+  HttpResponse out;
+  try {
+    out = it->second.handler(HttpRequest{method, std::string(req.target()), req.body()});
+  } catch (const std::exception& e) {
+    ++stats.handler_errors;
+    log->debug("http handler for {} failed: {}", path, e.what());
+    return makeResponse(500, req.version(), "text/plain; charset=utf-8", "internal server error\n");
+  }
+  auto res =
+      makeResponse(out.status, req.version(), std::move(out.content_type), std::move(out.body));
+  if (req.method() == http::verb::head) {
+    res.body().clear();  // Content-Length stays that of the GET body
+  }
+  return res;
+}
+
+asio::awaitable<void> HttpServer::Impl::acceptLoop(std::shared_ptr<Impl> self,
+                                                   tcp::acceptor& acceptor) {
+  while (!self->stopped) {
+    auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
+    if (self->stopped || ec == asio::error::operation_aborted) {
+      co_return;
+    }
+    if (ec) {
+      ++self->stats.io_errors;
+      self->log->warn("http accept failed: {}", ec.message());
+      asio::steady_timer backoff(self->ex, kAcceptBackoff);  // e.g. EMFILE: don't spin
+      co_await backoff.async_wait(kUseTuple);
+      continue;
+    }
+    if (self->open.size() >= self->opts.max_connections) {
+      ++self->stats.rejected;
+      self->log->debug("http connection rejected: {} open", self->open.size());
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    ++self->stats.connections;
+    self->spawn(session(self, std::move(socket)));
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  const auto id = self->next_id++;
+  self->open.emplace(id, &stream);
+  struct Unregister {
+    Impl& impl;
+    std::uint64_t id;
+    ~Unregister() { impl.open.erase(id); }
+  } unregister{*self, id};
+
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(self->opts.max_header_bytes));
+    parser.body_limit(self->opts.max_body_bytes);
+    stream.expires_after(self->opts.idle_timeout);
+    auto [rec, nread] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+    if (self->stopped || rec == asio::error::operation_aborted) {
+      break;
+    }
+    if (rec == http::error::end_of_stream) {
+      break;  // peer closed between requests
+    }
+    if (rec == beast::error::timeout) {
+      ++self->stats.timeouts;
+      self->log->debug("http connection closed: idle for {} ms", self->opts.idle_timeout.count());
+      co_return;  // the stream is already closed
+    }
+    if (rec) {
+      const unsigned status = parseErrorStatus(rec);
+      if (status == 0) {
+        ++self->stats.io_errors;
+        self->log->debug("http read failed: {}", rec.message());
+        break;
+      }
+      ++self->stats.bad_requests;
+      self->log->debug("http bad request ({}): {}", status, rec.message());
+      auto res = makeResponse(
+          status, 11, "text/plain; charset=utf-8",
+          std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\n");
+      res.keep_alive(false);
+      stream.expires_after(self->opts.idle_timeout);
+      co_await http::async_write(stream, res, kUseTuple);
+      co_await lingeringClose(stream);
+      co_return;
+    }
+    const auto req = parser.release();
+    auto res = self->handle(req);
+    res.keep_alive(req.keep_alive());
+    stream.expires_after(self->opts.idle_timeout);
+    auto [wec, nwritten] = co_await http::async_write(stream, res, kUseTuple);
+    if (wec) {
+      if (wec == beast::error::timeout) {
+        ++self->stats.timeouts;
+        co_return;
+      }
+      if (wec != asio::error::operation_aborted) {
+        ++self->stats.io_errors;
+        self->log->debug("http write failed: {}", wec.message());
+      }
+      break;
+    }
+    if (!res.keep_alive() || self->stopped) {
+      break;
+    }
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+HttpServer::HttpServer(asio::any_io_executor ex, std::shared_ptr<spdlog::logger> logger,
+                       HttpServerOptions opts)
+    : impl_(std::make_shared<Impl>(std::move(ex), std::move(logger), opts)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::route(std::string path, HttpHandler handler, std::vector<std::string> methods) {
+  impl_->routes.insert_or_assign(std::move(path),
+                                 Impl::Route{std::move(handler), std::move(methods)});
+}
+
+Result<tcp::endpoint> HttpServer::listen(std::string_view addr) {
+  auto parsed = parseHostPort(addr);
+  if (!parsed) {
+    return parsed.error();
+  }
+  tcp::endpoint ep = *parsed;
+  tcp::acceptor acceptor(impl_->ex);
+  boost::system::error_code ec;
+  const bool any = ep.address().is_v6() && ep.address().is_unspecified();
+  acceptor.open(ep.protocol(), ec);
+  if (ec && any) {  // no IPv6 in this kernel: fall back to every IPv4 address
+    ep = tcp::endpoint(asio::ip::address_v4::any(), ep.port());
+    ec.clear();
+    acceptor.open(ep.protocol(), ec);
+  } else if (!ec && any) {
+    acceptor.set_option(asio::ip::v6_only(false), ec);
+  }
+  if (ec) {
+    return ec;
+  }
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) {
+    acceptor.bind(ep, ec);
+  }
+  if (!ec) {
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return ec;
+  }
+  auto local = acceptor.local_endpoint(ec);
+  if (ec) {
+    return ec;
+  }
+  impl_->stopped = false;
+  auto& stored = impl_->acceptors.emplace_back(std::move(acceptor));
+  impl_->spawn(Impl::acceptLoop(impl_, stored));
+  impl_->log->info("http listening on {}:{}", local.address().to_string(), local.port());
+  return local;
+}
+
+void HttpServer::stop() {
+  if (!impl_) {
+    return;
+  }
+  impl_->stopped = true;
+  boost::system::error_code ignored;
+  for (auto& a : impl_->acceptors) {
+    a.close(ignored);
+  }
+  for (auto& [id, stream] : impl_->open) {
+    stream->socket().close(ignored);
+  }
+}
+
+const HttpServerStats& HttpServer::stats() const noexcept { return impl_->stats; }
+
+}  // namespace l1net::io

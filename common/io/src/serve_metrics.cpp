@@ -1,0 +1,22 @@
+#include <string>
+#include <utility>
+
+#include "l1net/io/http_server.hpp"
+#include "l1net/metrics/registry.hpp"
+
+namespace l1net::io {
+
+void serveMetrics(HttpServer& server, const metrics::Registry& registry,
+                  std::function<bool()> healthy) {
+  server.route("/metrics", [&registry](const HttpRequest&) {
+    return HttpResponse{200, std::string(metrics::kContentType), registry.encode()};
+  });
+  server.route("/healthz", [healthy = std::move(healthy)](const HttpRequest&) {
+    if (!healthy || healthy()) {
+      return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+    }
+    return HttpResponse{503, "text/plain; charset=utf-8", "unhealthy\n"};
+  });
+}
+
+}  // namespace l1net::io

@@ -1,0 +1,279 @@
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <spdlog/logger.h>
+
+#include "l1net/io/logging.hpp"
+#include "l1net/io/object_source.hpp"
+#include "l1net/testing/doctest.hpp"
+#include "l1net/testing/fake_object_source.hpp"
+
+namespace io = l1net::io;
+namespace fs = std::filesystem;
+namespace manifest = l1net::manifest;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct TempDir {
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "l1net-src-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  fs::path path;
+};
+
+std::string pool(const std::string& name,
+                 const std::string& addr = "192.168.100.220-192.168.100.240") {
+  return "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: " + name +
+         "\n  namespace: metallb-system\nspec:\n  addresses:\n  - " + addr + "\n";
+}
+
+void put(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::trunc) << text; }
+
+// Writes a temp file next to p, then renames it over p (what vim, sed -i and kubectl cp do).
+void renameOver(const fs::path& p, const std::string& text) {
+  const auto tmp = p.parent_path() / ("." + p.filename().string() + ".swp");
+  put(tmp, text);
+  fs::rename(tmp, p);
+}
+
+bool runUntil(boost::asio::io_context& ioc, const std::function<bool()>& done,
+              std::chrono::milliseconds limit = 3s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    ioc.run_for(10ms);
+    if (ioc.stopped()) {
+      ioc.restart();
+    }
+  }
+  return true;
+}
+
+void runFor(boost::asio::io_context& ioc, std::chrono::milliseconds d) {
+  runUntil(
+      ioc, [] { return false; }, d);
+}
+
+std::vector<std::string> poolNames(const manifest::ManifestSet& set) {
+  std::vector<std::string> out;
+  for (const auto& p : set.pools) {
+    out.push_back(p.meta.name);
+  }
+  return out;
+}
+
+struct Harness {
+  explicit Harness(std::vector<std::string> paths)
+      : source(ioc.get_executor(), std::move(paths), io::makeLogger("test.source"),
+               io::FileObjectSourceOptions{30ms}) {}
+
+  void start() {
+    source.start([this](const manifest::ManifestSet& set) { snapshots.push_back(poolNames(set)); });
+  }
+  bool waitFor(std::size_t n) {
+    return runUntil(ioc, [&] { return snapshots.size() >= n; });
+  }
+
+  boost::asio::io_context ioc;
+  io::FileObjectSource source;
+  std::vector<std::vector<std::string>> snapshots;
+};
+
+using Names = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("FileObjectSource reacts to edits") {
+  struct Case {
+    const char* name;
+    bool watch_file;  // pass the file itself instead of the directory
+    std::function<void(const fs::path& dir)> edit;
+    Names want;
+  };
+  const std::vector<Case> cases = {
+      {"modify in place (dir)",
+       false,
+       [](const fs::path& d) { put(d / "a.yaml", pool("b")); },
+       {"b"}},
+      {"modify in place (file)",
+       true,
+       [](const fs::path& d) { put(d / "a.yaml", pool("b")); },
+       {"b"}},
+      {"rename over (dir)",
+       false,
+       [](const fs::path& d) { renameOver(d / "a.yaml", pool("c")); },
+       {"c"}},
+      {"rename over (file)",
+       true,
+       [](const fs::path& d) { renameOver(d / "a.yaml", pool("c")); },
+       {"c"}},
+      {"new file in dir",
+       false,
+       [](const fs::path& d) { put(d / "b.yml", pool("z", "10.0.1.0/24")); },
+       {"a", "z"}},
+      {"file removed from dir",
+       false,
+       [](const fs::path& d) {
+         put(d / "b.yaml", pool("b", "10.0.0.0/24"));
+         fs::remove(d / "a.yaml");
+       },
+       {"b"}},
+      {"delete and recreate (file)",
+       true,
+       [](const fs::path& d) {
+         fs::remove(d / "a.yaml");
+         put(d / "a.yaml", pool("d"));
+       },
+       {"d"}},
+      {"directory replaced",
+       false,
+       [](const fs::path& d) {
+         fs::remove_all(d);
+         fs::create_directory(d);
+         put(d / "x.yaml", pool("x"));
+       },
+       {"x"}},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      TempDir tmp;
+      const auto dir = tmp.path / "manifests";
+      fs::create_directory(dir);
+      put(dir / "a.yaml", pool("a"));
+      Harness h({c.watch_file ? (dir / "a.yaml").string() : dir.string()});
+      h.start();
+      REQUIRE(h.snapshots.size() == 1);  // delivered synchronously by start()
+      CHECK(h.snapshots[0] == Names{"a"});
+      c.edit(dir);
+      REQUIRE(runUntil(h.ioc, [&] { return h.snapshots.back() == c.want; }));
+      CHECK(h.source.reloadFailures() == 0);
+    }
+  }
+}
+
+TEST_CASE("FileObjectSource keeps the last good set") {
+  TempDir tmp;
+  put(tmp.path / "a.yaml", pool("a"));
+  Harness h({tmp.path.string()});
+  h.start();
+  REQUIRE(h.snapshots.size() == 1);
+
+  struct Step {
+    const char* name;
+    std::string text;  // new content of a.yaml
+    std::uint64_t want_failures;
+    std::size_t want_snapshots;
+  };
+  const std::vector<Step> steps = {
+      {"bad address", pool("a", "banana"), 1, 1},
+      {"broken yaml", "kind: [unclosed\n", 2, 1},
+      {"fixed", pool("fixed"), 2, 2},
+      {"same bytes again: no reload", pool("fixed"), 2, 2},
+  };
+  for (const auto& s : steps) {
+    CAPTURE(s.name);
+    put(tmp.path / "a.yaml", s.text);
+    runUntil(h.ioc, [&] {
+      return h.source.reloadFailures() >= s.want_failures && h.snapshots.size() >= s.want_snapshots;
+    });
+    runFor(h.ioc, 150ms);  // nothing further may arrive
+    CHECK(h.source.reloadFailures() == s.want_failures);
+    CHECK(h.snapshots.size() == s.want_snapshots);
+  }
+  CHECK(h.snapshots.back() == Names{"fixed"});
+  CHECK(h.source.snapshots() == 2);
+}
+
+TEST_CASE("FileObjectSource ignores unrelated files") {
+  TempDir tmp;
+  const auto dir = tmp.path / "m";
+  fs::create_directory(dir);
+  put(dir / "a.yaml", pool("a"));
+  put(tmp.path / "neighbour.yaml", pool("n"));
+  Harness h({dir.string()});
+  h.start();
+  put(dir / "notes.txt", "not a manifest");
+  put(dir / ".hidden.yaml", pool("hidden"));
+  put(tmp.path / "neighbour.yaml", pool("n2"));
+  runFor(h.ioc, 200ms);
+  CHECK(h.snapshots.size() == 1);
+}
+
+TEST_CASE("FileObjectSource waits for a missing file") {
+  TempDir tmp;
+  const auto file = tmp.path / "late.yaml";
+  Harness h({file.string()});
+  h.start();
+  CHECK(h.snapshots.empty());
+  CHECK(h.source.reloadFailures() == 1);
+  put(file, pool("late"));
+  REQUIRE(h.waitFor(1));
+  CHECK(h.snapshots[0] == Names{"late"});
+}
+
+TEST_CASE("FileObjectSource::stop ends callbacks") {
+  TempDir tmp;
+  put(tmp.path / "a.yaml", pool("a"));
+  Harness h({tmp.path.string()});
+  h.start();
+  h.source.stop();
+  put(tmp.path / "a.yaml", pool("b"));
+  runFor(h.ioc, 150ms);
+  CHECK(h.snapshots.size() == 1);
+  h.source.stop();  // idempotent
+}
+
+TEST_CASE("loadInitialManifests") {
+  TempDir tmp;
+  auto log = io::makeLogger("test.source");
+  struct Case {
+    const char* name;
+    std::string text;  // "" = no file
+    bool want_set;
+  };
+  const std::vector<Case> cases = {
+      {"valid", pool("a"), true},
+      {"invalid", pool("a", "banana"), false},
+      {"missing", "", false},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      const auto file = tmp.path / "m.yaml";
+      fs::remove(file);
+      if (!c.text.empty()) {
+        put(file, c.text);
+      }
+      const auto got = io::loadInitialManifests({file.string()}, *log);
+      CHECK(got.has_value() == c.want_set);
+    }
+  }
+}
+
+TEST_CASE("FakeObjectSource") {
+  l1net::testing::FakeObjectSource fake;
+  io::ObjectSource& src = fake;
+  int calls = 0;
+  CHECK_FALSE(fake.push({}));
+  src.start([&calls](const manifest::ManifestSet&) { ++calls; });
+  CHECK(fake.push({}));
+  src.stop();
+  CHECK_FALSE(fake.push({}));
+  CHECK(calls == 1);
+}
