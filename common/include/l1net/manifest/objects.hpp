@@ -29,6 +29,9 @@ struct ObjectMeta {
   std::string uid;
   std::string resource_version;
   SourceRef source;
+  // 1-based lines of the list entries validation reports on, keyed by field path
+  // ("spec.addresses[1]", "spec.nodeSelectors[0].matchExpressions[2]"); filled by the decoder.
+  std::map<std::string, int> field_lines;
 };
 
 // metav1.LabelSelector. An empty selector matches everything (as Go's LabelSelectorAsSelector).
