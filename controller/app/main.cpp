@@ -1,0 +1,27 @@
+// l1net-controller: MetalLB's controller for file mode. Wiring only; see controller_app.hpp.
+#include <exception>
+#include <iostream>
+
+#include "l1net/controller/io/controller_app.hpp"
+#include "l1net/io/logging.hpp"
+
+int main(int argc, char** argv) {
+  namespace ctl = l1net::controller;
+  const auto cmd = ctl::parseCommandLine(argc, argv, std::cout, std::cerr);
+  if (!cmd.options) {
+    return cmd.exit_code;
+  }
+  const ctl::ControllerOptions& opts = *cmd.options;
+  try {
+    l1net::io::setupLogging(opts.log);
+  } catch (const std::exception& e) {
+    std::cerr << "l1net-controller: " << e.what() << "\n";
+    return ctl::kExitInvalid;
+  }
+  try {
+    return opts.once ? ctl::runOnce(opts, std::cout, std::cerr) : ctl::runDaemon(opts);
+  } catch (const std::exception& e) {
+    std::cerr << "l1net-controller: " << e.what() << "\n";
+    return ctl::kExitFailure;
+  }
+}

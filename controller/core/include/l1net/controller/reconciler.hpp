@@ -1,0 +1,91 @@
+// The reconciler: MetalLB's controller (controller/service.go convergeBalancer) as a pure
+// function from the desired world to per-service decisions.
+//
+// Design note. Each call builds a fresh Allocator from the pools and replays every service's
+// current assignment (status.loadBalancer.ingress, as MetalLB trusts svc.Status) before any new
+// allocation: services that already hold IPs are converged first, then services asking for
+// specific IPs, then the rest, each group in namespace/name order. A restart from the state file
+// and a reconcile in a running daemon are therefore the same computation, and neither ever moves an
+// IP that is still valid. Nothing here logs, reads files or clocks; the I/O shell applies the
+// decisions (writes the state file, logs the events).
+//
+// Inputs. `services` are the desired specs (manifests); `previous` are the services as last
+// written (state file, or the previous result in a daemon). For a service in both, the spec comes
+// from `services` and only status.loadBalancer.ingress and the pool annotation from `previous`. A
+// service only in `previous` was deleted: its IPs are free.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "l1net/controller/allocator.hpp"
+#include "l1net/manifest/objects.hpp"
+
+namespace l1net::controller {
+
+enum class EventType : std::uint8_t { kNormal, kWarning };
+
+// A Kubernetes Event as MetalLB would record it on the service.
+struct Event {
+  EventType type = EventType::kNormal;
+  std::string reason;  // IPAllocated, AllocationFailed, ClearAssignment, LoadBalancerFailed, ...
+  std::string message;
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+enum class ServiceDisposition : std::uint8_t {
+  kManaged,          // type LoadBalancer of our class: converged
+  kNotLoadBalancer,  // any other type: state cleared, IPs freed
+  kOtherClass,       // another spec.loadBalancerClass (or one set when we have none): ignored
+};
+
+struct ServiceDecision {
+  std::string key;  // "ns/name"
+  ServiceDisposition disposition = ServiceDisposition::kManaged;
+  std::vector<std::string> ips;  // resulting status.loadBalancer.ingress[].ip
+  std::string pool;              // resulting metallb.io/ip-allocated-from-pool ("" = none)
+  std::vector<Event> events;
+  std::optional<std::string> error;  // message of the failure event, if converging failed
+  bool changed = false;              // status or annotations differ from the current object
+  manifest::Service service;         // the object to write: spec + new status and annotations
+};
+
+struct ReconcileInput {
+  std::vector<manifest::Service> services;
+  std::vector<manifest::Service> previous;
+  std::vector<manifest::IpAddressPool> pools;
+  std::vector<manifest::Namespace> namespaces;
+  std::optional<std::string> lb_class;  // --lb-class
+};
+
+struct ReconcileResult {
+  std::vector<ServiceDecision> services;  // every input service, in namespace/name order
+  std::vector<PoolUsage> pools;           // in name order
+  std::vector<std::string> released;      // keys only in `previous` that held IPs (deleted)
+  [[nodiscard]] const ServiceDecision* find(const std::string& key) const;
+};
+
+// Services of `services` with status and pool annotation taken from `previous` where present.
+[[nodiscard]] std::vector<manifest::Service> mergePrevious(
+    const std::vector<manifest::Service>& services, const std::vector<manifest::Service>& previous);
+
+[[nodiscard]] ReconcileResult reconcile(const ReconcileInput& input);
+
+// The input for one manifest snapshot: its services, pools and namespaces.
+[[nodiscard]] ReconcileInput makeInput(const manifest::ManifestSet& set,
+                                       std::vector<manifest::Service> previous,
+                                       std::optional<std::string> lb_class);
+
+// What the state file holds after a reconcile: every managed (LoadBalancer, our class) service
+// with its status and pool annotation, in namespace/name order.
+[[nodiscard]] std::vector<manifest::Service> stateServices(const ReconcileResult& result);
+
+// The result as the CLI's `-o json` object, one line: managed services in namespace/name order
+// ({"namespace","name","ips","pool","error"}; error = the failure event's message, null if none —
+// a LoadBalancerFailed service keeps its IPs and also reports the error) and every pool
+// ({"name","total","inUse"}; total is exact, so an IPv6 /64 prints 18446744073709551616).
+[[nodiscard]] std::string formatResultJson(const ReconcileResult& result);
+
+}  // namespace l1net::controller

@@ -1,0 +1,489 @@
+#include "l1net/controller/reconciler.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "l1net/controller/service_request.hpp"
+
+namespace l1net::controller {
+namespace {
+
+using Policy = manifest::IpFamilyPolicy;
+
+std::optional<ServiceFamily> familyOfIps(const IpList& ips) {
+  if (ips.size() == 1) {
+    return ips[0].is_v4() ? ServiceFamily::kV4 : ServiceFamily::kV6;
+  }
+  if (ips.size() == 2 && ips[0].is_v4() != ips[1].is_v4()) {
+    return ServiceFamily::kDual;
+  }
+  return std::nullopt;
+}
+
+// MetalLB's serviceFamilyChanged.
+bool familyChanged(std::optional<ServiceFamily> lb, ServiceFamily cluster, Policy policy) {
+  if (!lb) {
+    return true;
+  }
+  if (*lb == cluster) {
+    return false;
+  }
+  return !(cluster == ServiceFamily::kDual && policy == Policy::kPreferDualStack);
+}
+
+bool sameIps(const IpList& a, const IpList& b) {
+  const auto texts = [](const IpList& ips) {
+    std::vector<std::string> out;
+    for (const auto& ip : ips) {
+      out.push_back(ip.to_string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  return texts(a) == texts(b);
+}
+
+bool sameIngress(const std::vector<manifest::LoadBalancerIngress>& a,
+                 const std::vector<manifest::LoadBalancerIngress>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.ip == y.ip && x.hostname == y.hostname;
+  });
+}
+
+bool isManagedClass(const manifest::Service& svc, const std::optional<std::string>& lb_class) {
+  if (lb_class) {
+    return svc.load_balancer_class && *svc.load_balancer_class == *lb_class;
+  }
+  return !svc.load_balancer_class;
+}
+
+Event normal(std::string reason, std::string message) {
+  return Event{EventType::kNormal, std::move(reason), std::move(message)};
+}
+Event warning(std::string reason, std::string message) {
+  return Event{EventType::kWarning, std::move(reason), std::move(message)};
+}
+
+class Converger {
+ public:
+  explicit Converger(Allocator& alloc) : alloc_(alloc) {}
+
+  // convergeBalancer for one LoadBalancer service of our class.
+  void converge(ServiceDecision& d) {
+    manifest::Service& svc = d.service;
+    const std::string& key = d.key;
+    IpList lb_ips;
+    const auto clear = [&] {
+      alloc_.unassign(key);
+      svc.meta.annotations.erase(std::string(kAnnotationAllocatedFromPool));
+      svc.ingress.clear();
+      lb_ips.clear();
+    };
+
+    if (alloc_.pools().empty()) {
+      clear();
+      d.error = "no IPAddressPool configured";
+      return;
+    }
+
+    std::vector<std::string> ingress_texts;
+    bool ingress_ok = true;
+    for (const auto& ing : svc.ingress) {
+      if (ing.ip.empty()) {
+        continue;
+      }
+      ingress_texts.push_back(ing.ip);
+      if (auto ip = net::parseIp(ing.ip)) {
+        lb_ips.push_back(*ip);
+      } else {
+        ingress_ok = false;
+      }
+    }
+    const FamilyInfo fam = serviceFamily(svc);
+    const ServiceRequest req = makeServiceRequest(svc, fam);
+
+    if (ingress_texts.empty()) {
+      clear();
+    } else {
+      auto lb_family = ingress_ok ? familyOfIps(lb_ips) : std::nullopt;
+      if (!lb_family) {
+        d.events.push_back(warning("nolbIPsIPFamily", "Failed to retrieve LBIPs IPFamily for " +
+                                                          goQuoteList(ingress_texts) +
+                                                          ": invalid addresses"));
+      }
+      if (fam.error) {
+        const std::string msg = "Failed to retrieve ClusterIPs IPFamily for " +
+                                goQuoteList(svc.cluster_ips) + " " + svc.cluster_ips.front() +
+                                ": " + *fam.error;
+        d.events.push_back(warning("noclusterIPsIPFamily", msg));
+        d.error = msg;
+        return;
+      }
+      if (familyChanged(lb_family, fam.family, fam.policy)) {
+        clear();
+      }
+    }
+
+    if (!lb_ips.empty()) {
+      if (auto err = alloc_.assign(key, req, lb_ips)) {
+        d.events.push_back(normal("ClearAssignment", "current IP for " + goQuote(key) +
+                                                         " not allowed by config, will attempt "
+                                                         "for new IP assignment: " +
+                                                         err->message));
+        clear();
+      }
+      const std::string desired_pool =
+          annotationValue(svc.meta.annotations, kAnnotationAddressPool, kDeprecatedAddressPool);
+      if (!lb_ips.empty() && !desired_pool.empty() && alloc_.pool(key) != desired_pool) {
+        clear();  // the user asked for a different pool
+      }
+      const DesiredIps desired = desiredIps(svc);
+      if (desired.error) {
+        const std::string msg = "invalid requested loadbalancer IPs: " + *desired.error;
+        d.events.push_back(warning("LoadBalancerFailed", msg));
+        d.error = msg;
+        return;
+      }
+      if (!desired.ips.empty() && !sameIps(lb_ips, desired.ips)) {
+        clear();  // the user asked for different IPs
+      }
+    }
+
+    if (lb_ips.size() == 1 && fam.policy == Policy::kPreferDualStack) {
+      const auto added = alloc_.allocateAdditionalFamily(key, req, lb_ips[0], alloc_.pool(key));
+      if (!added.ok()) {
+        d.events.push_back(
+            normal("AdditionalAssignFailed",
+                   "cannot assign additional IP in PreferDualStack: " + added.failure->message));
+      } else {
+        lb_ips.push_back(added.ips.front());
+        d.events.push_back(
+            normal("IPAllocated", "Assigned additional IP " + goQuote(added.ips[0].to_string())));
+      }
+    }
+
+    if (lb_ips.empty()) {
+      AllocResult r = allocateIps(key, svc, req, fam);
+      if (!r.ok()) {
+        const std::string msg =
+            "Failed to allocate IP for " + goQuote(key) + ": " + r.failure->message;
+        d.events.push_back(warning("AllocationFailed", msg));
+        d.error = msg;
+        return;
+      }
+      lb_ips = std::move(r.ips);
+      d.events.push_back(normal("IPAllocated", "Assigned IP " + goQuoteIps(lb_ips)));
+    }
+
+    const std::string pool = alloc_.pool(key);
+    if (pool.empty()) {
+      const std::string msg = "allocated an IP that has no pool";
+      d.events.push_back(warning("InternalError", msg));
+      d.error = msg;
+      clear();
+      return;
+    }
+    svc.ingress.clear();
+    for (const auto& ip : lb_ips) {
+      svc.ingress.push_back(manifest::LoadBalancerIngress{ip.to_string(), {}});
+    }
+    svc.meta.annotations[std::string(kAnnotationAllocatedFromPool)] = pool;
+  }
+
+ private:
+  // MetalLB's allocateIPs.
+  AllocResult allocateIps(const std::string& key, const manifest::Service& svc,
+                          const ServiceRequest& req, const FamilyInfo& fam) {
+    if (fam.error) {
+      return {{}, AllocFailure{Errc::kInvalidArgument, *fam.error}};
+    }
+    const DesiredIps desired = desiredIps(svc);
+    if (desired.error) {
+      return {{}, AllocFailure{Errc::kInvalidArgument, *desired.error}};
+    }
+    const std::string desired_pool =
+        annotationValue(svc.meta.annotations, kAnnotationAddressPool, kDeprecatedAddressPool);
+    if (!desired.ips.empty()) {
+      if (desired.family != fam.family) {
+        return {{},
+                AllocFailure{Errc::kFamilyMismatch,
+                             "requested loadBalancer IP(s) " + goQuoteIps(desired.ips) +
+                                 " does not match the ipFamily of the service"}};
+      }
+      if (auto err = alloc_.assign(key, req, desired.ips)) {
+        return {{}, std::move(err)};
+      }
+      if (!desired_pool.empty() && alloc_.pool(key) != desired_pool) {
+        alloc_.unassign(key);
+        return {{},
+                AllocFailure{Errc::kConflict,
+                             "requested loadBalancer IP(s) " + goQuoteIps(desired.ips) +
+                                 " is not compatible with requested address pool " + desired_pool}};
+      }
+      return {desired.ips, std::nullopt};
+    }
+    if (!desired_pool.empty()) {
+      return alloc_.allocateFromPool(key, req, desired_pool);
+    }
+    return alloc_.allocate(key, req);
+  }
+
+  Allocator& alloc_;
+};
+
+bool hasIngressIp(const manifest::Service& svc) {
+  return std::any_of(svc.ingress.begin(), svc.ingress.end(),
+                     [](const auto& i) { return !i.ip.empty(); });
+}
+
+void appendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xfU];
+          out += kHex[static_cast<unsigned char>(c) & 0xfU];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+const ServiceDecision* ReconcileResult::find(const std::string& key) const {
+  const auto it =
+      std::lower_bound(services.begin(), services.end(), key,
+                       [](const ServiceDecision& d, const std::string& k) { return d.key < k; });
+  return it != services.end() && it->key == key ? &*it : nullptr;
+}
+
+std::vector<manifest::Service> mergePrevious(const std::vector<manifest::Service>& services,
+                                             const std::vector<manifest::Service>& previous) {
+  std::unordered_map<std::string, const manifest::Service*> by_key;
+  by_key.reserve(previous.size());
+  for (const auto& p : previous) {
+    by_key.emplace(serviceKey(p.meta), &p);
+  }
+  std::vector<manifest::Service> out;
+  out.reserve(services.size());
+  const std::string pool_key(kAnnotationAllocatedFromPool);
+  for (const auto& s : services) {
+    out.push_back(s);
+    const auto it = by_key.find(serviceKey(s.meta));
+    if (it == by_key.end()) {
+      continue;
+    }
+    auto& merged = out.back();
+    merged.ingress = it->second->ingress;
+    const auto& prev_annotations = it->second->meta.annotations;
+    if (const auto a = prev_annotations.find(pool_key); a != prev_annotations.end()) {
+      merged.meta.annotations[pool_key] = a->second;
+    } else {
+      merged.meta.annotations.erase(pool_key);
+    }
+  }
+  return out;
+}
+
+ReconcileResult reconcile(const ReconcileInput& input) {
+  ReconcileResult result;
+  Allocator alloc;
+  std::vector<PoolConfig> pools;
+  pools.reserve(input.pools.size());
+  for (const auto& p : input.pools) {
+    pools.push_back(poolConfigFrom(p, input.namespaces));
+  }
+  alloc.setPools(std::move(pools));
+
+  std::vector<manifest::Service> services = mergePrevious(input.services, input.previous);
+  std::set<std::string> seen;
+  std::vector<ServiceDecision> decisions;
+  decisions.reserve(services.size());
+  for (auto& s : services) {
+    std::string key = serviceKey(s.meta);
+    if (!seen.insert(key).second) {
+      continue;  // a duplicate object: the first definition wins
+    }
+    ServiceDecision d;
+    d.key = std::move(key);
+    if (!isManagedClass(s, input.lb_class)) {
+      d.disposition = ServiceDisposition::kOtherClass;
+    } else if (s.type != manifest::ServiceType::kLoadBalancer) {
+      d.disposition = ServiceDisposition::kNotLoadBalancer;
+    }
+    d.service = std::move(s);
+    decisions.push_back(std::move(d));
+  }
+  std::sort(decisions.begin(), decisions.end(),
+            [](const ServiceDecision& a, const ServiceDecision& b) { return a.key < b.key; });
+
+  // Converge services that already hold IPs first, so nobody can take theirs; then services that
+  // ask for specific IPs, so an automatic allocation never takes a requested IP; then the rest.
+  // (MetalLB's order is the informer's, i.e. unspecified; each group here is in key order.)
+  const auto rank = [](const ServiceDecision& d) {
+    if (d.disposition != ServiceDisposition::kManaged) {
+      return 3;
+    }
+    if (hasIngressIp(d.service)) {
+      return 0;
+    }
+    return desiredIps(d.service).ips.empty() ? 2 : 1;
+  };
+  std::vector<std::pair<int, ServiceDecision*>> ranked;
+  ranked.reserve(decisions.size());
+  for (auto& d : decisions) {
+    ranked.emplace_back(rank(d), &d);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<ServiceDecision*> order;
+  order.reserve(ranked.size());
+  for (const auto& [r, d] : ranked) {
+    order.push_back(d);
+  }
+
+  Converger converger(alloc);
+  for (ServiceDecision* d : order) {
+    const manifest::Service before = d->service;
+    switch (d->disposition) {
+      case ServiceDisposition::kOtherClass:
+        break;
+      case ServiceDisposition::kNotLoadBalancer:
+        d->service.ingress.clear();
+        d->service.meta.annotations.erase(std::string(kAnnotationAllocatedFromPool));
+        break;
+      case ServiceDisposition::kManaged:
+        converger.converge(*d);
+        break;
+    }
+    d->changed = !sameIngress(before.ingress, d->service.ingress) ||
+                 before.meta.annotations != d->service.meta.annotations;
+    if (d->changed) {
+      for (const auto& [k, v] : before.meta.annotations) {
+        if (k.starts_with(kDeprecatedPrefix)) {
+          d->events.push_back(
+              warning("deprecatedAnnotation", "Service uses deprecated annotation " + k));
+        }
+      }
+    }
+    for (const auto& ing : d->service.ingress) {
+      if (!ing.ip.empty()) {
+        d->ips.push_back(ing.ip);
+      }
+    }
+    const auto& ann = d->service.meta.annotations;
+    if (const auto it = ann.find(std::string(kAnnotationAllocatedFromPool)); it != ann.end()) {
+      d->pool = it->second;
+    }
+  }
+
+  std::set<std::string> current;
+  for (const auto& d : decisions) {
+    current.insert(d.key);
+  }
+  std::set<std::string> released;
+  for (const auto& p : input.previous) {
+    auto key = serviceKey(p.meta);
+    if (!current.contains(key) && hasIngressIp(p)) {
+      released.insert(std::move(key));
+    }
+  }
+  result.released.assign(released.begin(), released.end());
+  result.services = std::move(decisions);
+  result.pools = alloc.usage();
+  return result;
+}
+
+ReconcileInput makeInput(const manifest::ManifestSet& set, std::vector<manifest::Service> previous,
+                         std::optional<std::string> lb_class) {
+  ReconcileInput in;
+  in.services = set.services;
+  in.previous = std::move(previous);
+  in.pools = set.pools;
+  in.namespaces = set.namespaces;
+  in.lb_class = std::move(lb_class);
+  return in;
+}
+
+std::vector<manifest::Service> stateServices(const ReconcileResult& result) {
+  std::vector<manifest::Service> out;
+  for (const auto& d : result.services) {
+    if (d.disposition == ServiceDisposition::kManaged) {
+      out.push_back(d.service);
+    }
+  }
+  return out;
+}
+
+std::string formatResultJson(const ReconcileResult& result) {
+  std::string out = "{\"services\":[";
+  bool first = true;
+  for (const auto& d : result.services) {
+    if (d.disposition != ServiceDisposition::kManaged) {
+      continue;
+    }
+    out += first ? "" : ",";
+    first = false;
+    const auto& ns = d.service.meta.ns;
+    out += "{\"namespace\":";
+    appendJsonString(out, ns.empty() ? std::string_view("default") : std::string_view(ns));
+    out += ",\"name\":";
+    appendJsonString(out, d.service.meta.name);
+    out += ",\"ips\":[";
+    for (std::size_t i = 0; i < d.ips.size(); ++i) {
+      out += i == 0 ? "" : ",";
+      appendJsonString(out, d.ips[i]);
+    }
+    out += "],\"pool\":";
+    if (d.pool.empty()) {
+      out += "null";
+    } else {
+      appendJsonString(out, d.pool);
+    }
+    out += ",\"error\":";
+    if (d.error) {
+      appendJsonString(out, *d.error);
+    } else {
+      out += "null";
+    }
+    out += '}';
+  }
+  out += "],\"pools\":[";
+  for (std::size_t i = 0; i < result.pools.size(); ++i) {
+    const auto& p = result.pools[i];
+    out += i == 0 ? "{\"name\":" : ",{\"name\":";
+    appendJsonString(out, p.name);
+    out += ",\"total\":" + net::countToString(p.total());
+    out += ",\"inUse\":" + std::to_string(p.inUse()) + "}";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace l1net::controller

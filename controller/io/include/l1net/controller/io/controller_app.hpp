@@ -1,0 +1,57 @@
+// The controller's I/O shell: command line, file mode (--once) and the daemon loop around the
+// pure reconciler. Loads manifests, reads/writes the state file, logs the reconciler's events,
+// prints results and serves /metrics + /healthz. app/main.cpp only wires these together.
+//
+// Exit codes: 0 ok (a failed allocation is a per-service result, not a failure); 1 runtime error
+// (unreadable state file, state write failed, metrics address unusable); 2 invalid manifests or
+// invalid command line.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "l1net/controller/reconciler.hpp"
+#include "l1net/io/logging.hpp"
+
+namespace l1net::controller {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitInvalid = 2;
+
+enum class OutputFormat : std::uint8_t { kNone, kYaml, kJson };
+
+struct ControllerOptions {
+  std::vector<std::string> manifests;
+  std::string state;  // --state FILE; empty = keep state in memory only
+  bool once = false;
+  bool dry_run = false;
+  OutputFormat output = OutputFormat::kNone;  // --once without -o prints YAML
+  std::string metrics_addr = "127.0.0.1:7472";
+  std::optional<std::string> lb_class;
+  l1net::io::LogOptions log;
+};
+
+struct CommandLine {
+  std::optional<ControllerOptions> options;  // empty: exit with exit_code (--help, bad usage)
+  int exit_code = kExitOk;
+};
+
+// Parses argv (Boost.ProgramOptions); --help goes to `out`, usage errors to `err`.
+[[nodiscard]] CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& out,
+                                           std::ostream& err);
+
+// The text printed for a result: JSON (formatResultJson + newline) or the Service manifests.
+[[nodiscard]] std::string renderOutput(const ReconcileResult& result, OutputFormat format);
+
+// --once: load, reconcile (with the state file's previous assignments), write the state unless
+// --dry-run, print to `out`. Diagnostics ("file:line: ...") go to `err`; events to the log.
+[[nodiscard]] int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err);
+
+// The daemon: reconciles on every valid manifest change (inotify), rewrites the state file when
+// it changes, keeps the last good state on invalid edits, serves metrics, stops on SIGINT/SIGTERM.
+[[nodiscard]] int runDaemon(const ControllerOptions& opts);
+
+}  // namespace l1net::controller
