@@ -1,0 +1,96 @@
+// Which LoadBalancer IPs this node should announce over L2, and why not the others. Pure: reads a
+// manifest snapshot, returns a plan; the shell diffs plans and feeds AnnounceSchedule.
+//
+// Rules (MetalLB speaker/layer2_controller.go + internal/config, see reference/metallb-l2.md):
+//   * Services: type LoadBalancer; class-less unless AnnounceOptions::load_balancer_class names
+//     theirs. IPs: status.loadBalancer.ingress[].ip; if none, spec.loadBalancerIP, else the
+//     annotation metallb.io/loadBalancerIPs (comma list). Unparsable IPs go to Plan::invalid.
+//   * Pool: the first IpAddressPool (load order) whose addresses contain the IP
+//   (PoolAddress::cidrs,
+//     or the text parsed with net::parsePoolAddresses when validation left them empty).
+//   * Applicable L2Advertisements: those selecting the pool (ipAddressPools names, or
+//     ipAddressPoolSelectors matching pool labels; neither = every pool) whose serviceSelectors
+//     match the service labels (empty = all; ORed).
+//   * Serving endpoints: EndpointSlices labelled kubernetes.io/service-name in the service's
+//     namespace; an endpoint serves when ready is unset/true or serving is true. No serving
+//     endpoint anywhere -> not announced. If the snapshot holds no EndpointSlices at all (file mode
+//     without them), every node counts as serving.
+//   * Per node (each OwnershipPolicy member): excluded when labelled
+//     node.kubernetes.io/exclude-from-external-load-balancers (unless ignore_exclude_lb) or
+//     NetworkUnavailable=True; must be covered by an applicable ad's nodeSelectors (empty = all; a
+//     node missing from the snapshot is covered only by ads without nodeSelectors); with
+//     externalTrafficPolicy Local it must host a serving endpoint. Its preference is the sum of
+//     preferredNodeSelectors weights of the applicable ads covering it.
+//   * The OwnershipPolicy picks the winner among the eligible members, keyed on the service's
+//     first IP so all IPs of a service land together.
+//   * Interfaces: union of the `interfaces` of the applicable ads covering this node; empty = any
+//     (also when one of them lists none, as MetalLB's AllInterfaces).
+// Not modelled: MetalLB's refusal of allow-shared-ip with serviceSelectors (#3025).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "l1net/manifest/objects.hpp"
+#include "l1net/net/address.hpp"
+#include "l1net/speaker/ownership_policy.hpp"
+
+namespace l1net::speaker {
+
+enum class AnnounceReason : std::uint8_t {
+  kAnnounced,           // this node announces the IP
+  kNoService,           // explainIp: no LoadBalancer service of ours carries the IP
+  kNoPool,              // no IPAddressPool contains the IP
+  kPoolNotAdvertised,   // no L2Advertisement applies to the pool and service
+  kNoServingEndpoints,  // none anywhere, or (ETP Local) none on this node
+  kNodeExcluded,        // this node: exclude-from-external-load-balancers or NetworkUnavailable
+  kNodeNotSelected,     // this node: no applicable ad's nodeSelectors match it
+  kNotOwner,            // eligible, but the policy chose another node (owner; nullopt = nobody)
+};
+
+[[nodiscard]] std::string_view announceReasonName(AnnounceReason r) noexcept;  // "not_owner", ...
+
+struct AnnounceOptions {
+  bool ignore_exclude_lb = false;                  // --ignore-exclude-lb
+  std::optional<std::string> load_balancer_class;  // only this class; nullopt = class-less only
+};
+
+struct AnnounceEntry {
+  net::IpAddress ip;
+  std::string service;  // "namespace/name"
+  std::string pool;     // empty for kNoPool / kNoService
+  AnnounceReason reason = AnnounceReason::kNoService;
+  std::optional<std::string> owner;     // kAnnounced: this node; kNotOwner: the winner, if any
+  std::vector<std::string> interfaces;  // kAnnounced only; sorted, unique; empty = any
+};
+
+struct InvalidServiceIp {
+  std::string service;
+  std::string text;
+};
+
+struct AnnouncePlan {
+  std::vector<AnnounceEntry> entries;  // one per (service, IP): services in load order
+  std::vector<InvalidServiceIp> invalid;
+
+  [[nodiscard]] std::vector<AnnounceEntry> announced() const;  // the kAnnounced entries
+};
+
+// The LoadBalancer IP texts of a service, by the precedence above (not validated).
+[[nodiscard]] std::vector<std::string> serviceIps(const manifest::Service& svc);
+
+[[nodiscard]] AnnouncePlan planAnnouncements(const manifest::ManifestSet& set,
+                                             std::string_view local_node,
+                                             const OwnershipPolicy& policy,
+                                             const AnnounceOptions& options = {});
+
+// The entry for one IP (speakerctl explain). The first service carrying it wins, preferring an
+// announced entry; kNoService when no service carries it.
+[[nodiscard]] AnnounceEntry explainIp(const manifest::ManifestSet& set, std::string_view local_node,
+                                      const net::IpAddress& ip, const OwnershipPolicy& policy,
+                                      const AnnounceOptions& options = {});
+
+}  // namespace l1net::speaker

@@ -1,0 +1,336 @@
+#include "l1net/speaker/announce_plan.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <set>
+#include <utility>
+
+#include "l1net/speaker/ranking.hpp"
+
+namespace l1net::speaker {
+
+namespace {
+
+constexpr std::string_view kIpsAnnotation = "metallb.io/loadBalancerIPs";
+constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
+constexpr std::string_view kExcludeLbLabel =
+    "node.kubernetes.io/exclude-from-external-load-balancers";
+constexpr std::string_view kNetworkUnavailable = "NetworkUnavailable";
+
+std::string_view trim(std::string_view s) noexcept {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const auto b = s.find_first_not_of(kSpace);
+  if (b == std::string_view::npos) {
+    return {};
+  }
+  return s.substr(b, s.find_last_not_of(kSpace) - b + 1);
+}
+
+bool anyMatches(const std::vector<manifest::LabelSelector>& selectors,
+                const manifest::Labels& labels) {
+  return std::any_of(selectors.begin(), selectors.end(),
+                     [&](const manifest::LabelSelector& s) { return s.matches(labels); });
+}
+
+bool poolContains(const manifest::IpAddressPool& pool, const net::IpAddress& ip) {
+  for (const auto& a : pool.addresses) {
+    if (!a.cidrs.empty()) {
+      if (std::any_of(a.cidrs.begin(), a.cidrs.end(),
+                      [&](const net::Cidr& c) { return c.contains(ip); })) {
+        return true;
+      }
+      continue;
+    }
+    const auto parsed = net::parsePoolAddresses(a.text);
+    if (parsed && std::any_of(parsed->begin(), parsed->end(),
+                              [&](const net::Cidr& c) { return c.contains(ip); })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool adSelectsPool(const manifest::L2Advertisement& ad, const manifest::IpAddressPool& pool) {
+  if (ad.ip_address_pools.empty() && ad.ip_address_pool_selectors.empty()) {
+    return true;
+  }
+  return std::find(ad.ip_address_pools.begin(), ad.ip_address_pools.end(), pool.meta.name) !=
+             ad.ip_address_pools.end() ||
+         anyMatches(ad.ip_address_pool_selectors, pool.meta.labels);
+}
+
+bool adCoversNode(const manifest::L2Advertisement& ad, const manifest::Node* node) {
+  if (ad.node_selectors.empty()) {
+    return true;
+  }
+  return node != nullptr && anyMatches(ad.node_selectors, node->meta.labels);
+}
+
+bool endpointServes(const manifest::Endpoint& ep) {
+  const auto& c = ep.conditions;
+  return !c.ready || *c.ready || (c.serving && *c.serving);
+}
+
+const manifest::Node* findNode(const manifest::ManifestSet& set, std::string_view name) {
+  const auto it = std::find_if(set.nodes.begin(), set.nodes.end(),
+                               [&](const manifest::Node& n) { return n.meta.name == name; });
+  return it == set.nodes.end() ? nullptr : &*it;
+}
+
+bool nodeExcluded(const manifest::Node* node, const AnnounceOptions& options) {
+  if (node == nullptr) {
+    return false;
+  }
+  if (!options.ignore_exclude_lb && node->meta.labels.contains(std::string(kExcludeLbLabel))) {
+    return true;
+  }
+  return std::any_of(node->conditions.begin(), node->conditions.end(),
+                     [](const manifest::NodeCondition& c) {
+                       return c.type == kNetworkUnavailable && c.status == "True";
+                     });
+}
+
+// Everything about one service that does not depend on the IP.
+struct ServiceView {
+  const manifest::Service* svc = nullptr;
+  std::string key;
+  bool serving_anywhere = false;
+  bool any_slices = false;
+  std::set<std::string> serving_nodes;
+};
+
+ServiceView viewService(const manifest::ManifestSet& set, const manifest::Service& svc) {
+  ServiceView v{.svc = &svc, .key = svc.meta.ns + "/" + svc.meta.name};
+  v.any_slices = !set.endpoint_slices.empty();
+  v.serving_anywhere = !v.any_slices;
+  for (const auto& slice : set.endpoint_slices) {
+    const auto it = slice.meta.labels.find(std::string(kServiceNameLabel));
+    if (slice.meta.ns != svc.meta.ns || it == slice.meta.labels.end() ||
+        it->second != svc.meta.name) {
+      continue;
+    }
+    for (const auto& ep : slice.endpoints) {
+      if (!endpointServes(ep)) {
+        continue;
+      }
+      v.serving_anywhere = true;
+      if (ep.node_name) {
+        v.serving_nodes.insert(*ep.node_name);
+      }
+    }
+  }
+  return v;
+}
+
+struct NodeCheck {
+  AnnounceReason reason = AnnounceReason::kAnnounced;  // kAnnounced = eligible
+  std::int64_t preference = 0;
+  std::vector<std::string> interfaces;
+  bool all_interfaces = false;
+};
+
+NodeCheck checkNode(const manifest::ManifestSet& set, const ServiceView& sv,
+                    const std::vector<const manifest::L2Advertisement*>& ads,
+                    std::string_view node_name, const AnnounceOptions& options) {
+  NodeCheck out;
+  const auto* node = findNode(set, node_name);
+  if (nodeExcluded(node, options)) {
+    out.reason = AnnounceReason::kNodeExcluded;
+    return out;
+  }
+  bool covered = false;
+  for (const auto* ad : ads) {
+    if (!adCoversNode(*ad, node)) {
+      continue;
+    }
+    covered = true;
+    if (node != nullptr) {
+      out.preference += preferenceScore(*ad, node->meta.labels);
+    }
+    if (ad->interfaces.empty()) {
+      out.all_interfaces = true;
+    }
+    out.interfaces.insert(out.interfaces.end(), ad->interfaces.begin(), ad->interfaces.end());
+  }
+  if (!covered) {
+    out.reason = AnnounceReason::kNodeNotSelected;
+    return out;
+  }
+  if (sv.svc->external_traffic_policy == manifest::TrafficPolicy::kLocal && sv.any_slices &&
+      !sv.serving_nodes.contains(std::string(node_name))) {
+    out.reason = AnnounceReason::kNoServingEndpoints;
+  }
+  return out;
+}
+
+bool serviceApplies(const manifest::Service& svc, const AnnounceOptions& options) {
+  return svc.type == manifest::ServiceType::kLoadBalancer &&
+         svc.load_balancer_class == options.load_balancer_class;
+}
+
+AnnounceEntry decide(const manifest::ManifestSet& set, const ServiceView& sv,
+                     const net::IpAddress& ip, std::string_view ranking_key,
+                     std::string_view local_node, const OwnershipPolicy& policy,
+                     const AnnounceOptions& options) {
+  AnnounceEntry e{.ip = ip, .service = sv.key};
+  const auto pool =
+      std::find_if(set.pools.begin(), set.pools.end(),
+                   [&](const manifest::IpAddressPool& p) { return poolContains(p, ip); });
+  if (pool == set.pools.end()) {
+    e.reason = AnnounceReason::kNoPool;
+    return e;
+  }
+  e.pool = pool->meta.name;
+  std::vector<const manifest::L2Advertisement*> ads;
+  for (const auto& ad : set.l2_advertisements) {
+    if (adSelectsPool(ad, *pool) &&
+        (ad.service_selectors.empty() || anyMatches(ad.service_selectors, sv.svc->meta.labels))) {
+      ads.push_back(&ad);
+    }
+  }
+  if (ads.empty()) {
+    e.reason = AnnounceReason::kPoolNotAdvertised;
+    return e;
+  }
+  if (!sv.serving_anywhere) {
+    e.reason = AnnounceReason::kNoServingEndpoints;
+    return e;
+  }
+  const NodeCheck local = checkNode(set, sv, ads, local_node, options);
+  if (local.reason != AnnounceReason::kAnnounced) {
+    e.reason = local.reason;
+    return e;
+  }
+  std::vector<Candidate> eligible;
+  for (auto& member : policy.members(local_node)) {
+    const NodeCheck c = member == local_node ? local : checkNode(set, sv, ads, member, options);
+    if (c.reason == AnnounceReason::kAnnounced) {
+      eligible.push_back({.node = std::move(member), .preference = c.preference});
+    }
+  }
+  e.owner = policy.choose(
+      {.ip = ranking_key, .service = sv.key, .local_node = local_node, .eligible = eligible});
+  if (!e.owner || *e.owner != local_node) {
+    e.reason = AnnounceReason::kNotOwner;
+    return e;
+  }
+  e.reason = AnnounceReason::kAnnounced;
+  if (!local.all_interfaces) {
+    e.interfaces = local.interfaces;
+    std::sort(e.interfaces.begin(), e.interfaces.end());
+    e.interfaces.erase(std::unique(e.interfaces.begin(), e.interfaces.end()), e.interfaces.end());
+  }
+  return e;
+}
+
+}  // namespace
+
+std::string_view announceReasonName(AnnounceReason r) noexcept {
+  switch (r) {
+    case AnnounceReason::kAnnounced:
+      return "announced";
+    case AnnounceReason::kNoService:
+      return "no_service";
+    case AnnounceReason::kNoPool:
+      return "no_pool";
+    case AnnounceReason::kPoolNotAdvertised:
+      return "pool_not_advertised";
+    case AnnounceReason::kNoServingEndpoints:
+      return "no_serving_endpoints";
+    case AnnounceReason::kNodeExcluded:
+      return "node_excluded";
+    case AnnounceReason::kNodeNotSelected:
+      return "node_not_selected";
+    case AnnounceReason::kNotOwner:
+      return "not_owner";
+  }
+  return "unknown";
+}
+
+std::vector<AnnounceEntry> AnnouncePlan::announced() const {
+  std::vector<AnnounceEntry> out;
+  std::copy_if(entries.begin(), entries.end(), std::back_inserter(out),
+               [](const AnnounceEntry& e) { return e.reason == AnnounceReason::kAnnounced; });
+  return out;
+}
+
+std::vector<std::string> serviceIps(const manifest::Service& svc) {
+  std::vector<std::string> out;
+  for (const auto& ing : svc.ingress) {
+    if (!ing.ip.empty()) {
+      out.push_back(ing.ip);
+    }
+  }
+  if (!out.empty()) {
+    return out;
+  }
+  if (!svc.load_balancer_ip.empty()) {
+    return {svc.load_balancer_ip};
+  }
+  const auto it = svc.meta.annotations.find(std::string(kIpsAnnotation));
+  if (it == svc.meta.annotations.end()) {
+    return out;
+  }
+  std::string_view rest = it->second;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto item = trim(rest.substr(0, comma));
+    if (!item.empty()) {
+      out.emplace_back(item);
+    }
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+AnnouncePlan planAnnouncements(const manifest::ManifestSet& set, std::string_view local_node,
+                               const OwnershipPolicy& policy, const AnnounceOptions& options) {
+  AnnouncePlan plan;
+  for (const auto& svc : set.services) {
+    if (!serviceApplies(svc, options)) {
+      continue;
+    }
+    const ServiceView sv = viewService(set, svc);
+    std::vector<net::IpAddress> ips;
+    for (const auto& text : serviceIps(svc)) {
+      const auto ip = net::parseIp(text);
+      if (ip) {
+        ips.push_back(*ip);
+      } else {
+        plan.invalid.push_back({.service = sv.key, .text = text});
+      }
+    }
+    if (ips.empty()) {
+      continue;
+    }
+    const std::string ranking_key = ips.front().to_string();
+    for (const auto& ip : ips) {
+      plan.entries.push_back(decide(set, sv, ip, ranking_key, local_node, policy, options));
+    }
+  }
+  return plan;
+}
+
+AnnounceEntry explainIp(const manifest::ManifestSet& set, std::string_view local_node,
+                        const net::IpAddress& ip, const OwnershipPolicy& policy,
+                        const AnnounceOptions& options) {
+  const auto plan = planAnnouncements(set, local_node, policy, options);
+  std::optional<AnnounceEntry> first;
+  for (const auto& e : plan.entries) {
+    if (e.ip != ip) {
+      continue;
+    }
+    if (e.reason == AnnounceReason::kAnnounced) {
+      return e;
+    }
+    if (!first) {
+      first = e;
+    }
+  }
+  if (first) {
+    return *first;
+  }
+  return {.ip = ip, .reason = AnnounceReason::kNoService};
+}
+
+}  // namespace l1net::speaker

@@ -1,0 +1,422 @@
+#include "l1net/speaker/announce_plan.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "l1net/testing/doctest.hpp"
+
+namespace net = l1net::net;
+namespace manifest = l1net::manifest;
+namespace speaker = l1net::speaker;
+using speaker::AnnounceReason;
+
+namespace {
+
+net::IpAddress ip(const char* s) { return boost::asio::ip::make_address(s); }
+
+manifest::LabelSelector sel(manifest::Labels labels) { return {std::move(labels), {}}; }
+
+manifest::Service lbService(const char* ns, const char* name, std::vector<const char*> ips) {
+  manifest::Service s;
+  s.meta.ns = ns;
+  s.meta.name = name;
+  s.meta.labels = {{"app", name}};
+  s.type = manifest::ServiceType::kLoadBalancer;
+  for (const auto* i : ips) {
+    s.ingress.push_back({.ip = i});
+  }
+  return s;
+}
+
+manifest::Node node(const char* name, manifest::Labels labels) {
+  manifest::Node n;
+  n.meta.name = name;
+  n.meta.labels = std::move(labels);
+  return n;
+}
+
+manifest::EndpointSlice slice(const char* service, std::vector<manifest::Endpoint> eps) {
+  manifest::EndpointSlice s;
+  s.meta.ns = "web";
+  s.meta.name = std::string(service) + "-abc";
+  s.meta.labels = {{"kubernetes.io/service-name", service}};
+  s.endpoints = std::move(eps);
+  return s;
+}
+
+manifest::Endpoint ep(const char* node_name, std::optional<bool> ready,
+                      std::optional<bool> serving = std::nullopt) {
+  return {.addresses = {"10.244.0.5"},
+          .conditions = {.ready = ready, .serving = serving},
+          .node_name = node_name};
+}
+
+// Pools: "default" (a range, cidrs left empty as before validation), "doc" (validated cidrs),
+// "v6", "unadvertised". One ad for default/doc/v6 on all nodes and interfaces.
+manifest::ManifestSet baseSet() {
+  manifest::ManifestSet set;
+  manifest::IpAddressPool def;
+  def.meta.name = "default";
+  def.meta.labels = {{"tier", "public"}};
+  def.addresses = {{.text = "192.168.100.220-192.168.100.240"}};
+  manifest::IpAddressPool doc;
+  doc.meta.name = "doc";
+  doc.addresses = {{.text = "198.51.100.0/24", .cidrs = {*net::parseCidr("198.51.100.0/24")}}};
+  manifest::IpAddressPool v6;
+  v6.meta.name = "v6";
+  v6.addresses = {{.text = "2001:db8:100::/120"}};
+  manifest::IpAddressPool unadvertised;
+  unadvertised.meta.name = "unadvertised";
+  unadvertised.addresses = {{.text = "10.9.0.0/24"}};
+  set.pools = {def, doc, v6, unadvertised};
+
+  manifest::L2Advertisement ad;
+  ad.meta.name = "l2";
+  ad.ip_address_pools = {"default", "doc", "v6"};
+  set.l2_advertisements = {ad};
+
+  manifest::Node unavailable = node("node-y", {});
+  unavailable.conditions = {{.type = "NetworkUnavailable", .status = "True"}};
+  set.nodes = {node("node-a", {{"role", "lb"}}),
+               node("node-b", {{"role", "lb"}, {"zone", "primary"}}),
+               node("node-c", {{"role", "lb"}}),
+               node("node-w", {{"role", "worker"}}),
+               node("node-x", {{"node.kubernetes.io/exclude-from-external-load-balancers", ""}}),
+               unavailable};
+  set.services = {lbService("web", "frontend", {"192.168.100.220"})};
+  return set;
+}
+
+using Edit = std::function<void(manifest::ManifestSet&)>;
+
+}  // namespace
+
+TEST_CASE("explainIp: single-node policy") {
+  struct Case {
+    const char* name;
+    Edit edit;
+    const char* local;
+    const char* ip;
+    AnnounceReason want;
+    speaker::AnnounceOptions options{};
+  };
+  const auto ingress = [](const char* i) {
+    return [i](manifest::ManifestSet& s) { s.services[0].ingress = {{.ip = i}}; };
+  };
+  const std::vector<Case> cases = {
+      {"announced", [](auto&) {}, "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+      {"IP of no service", [](auto&) {}, "node-a", "192.168.100.221", AnnounceReason::kNoService},
+      {"not a LoadBalancer", [](auto& s) { s.services[0].type = manifest::ServiceType::kNodePort; },
+       "node-a", "192.168.100.220", AnnounceReason::kNoService},
+      {"other loadBalancerClass", [](auto& s) { s.services[0].load_balancer_class = "other"; },
+       "node-a", "192.168.100.220", AnnounceReason::kNoService},
+      {"our loadBalancerClass",
+       [](auto& s) { s.services[0].load_balancer_class = "l1net"; },
+       "node-a",
+       "192.168.100.220",
+       AnnounceReason::kAnnounced,
+       {.load_balancer_class = "l1net"}},
+      {"IP in no pool", ingress("10.99.0.1"), "node-a", "10.99.0.1", AnnounceReason::kNoPool},
+      {"pool without ad", ingress("10.9.0.5"), "node-a", "10.9.0.5",
+       AnnounceReason::kPoolNotAdvertised},
+      {"ad with neither pools nor selectors covers every pool",
+       [&](auto& s) {
+         ingress("10.9.0.5")(s);
+         s.l2_advertisements[0].ip_address_pools.clear();
+       },
+       "node-a", "10.9.0.5", AnnounceReason::kAnnounced},
+      {"pool selector matches",
+       [](auto& s) {
+         s.l2_advertisements[0].ip_address_pools.clear();
+         s.l2_advertisements[0].ip_address_pool_selectors = {sel({{"tier", "public"}})};
+       },
+       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+      {"pool selector does not match",
+       [](auto& s) {
+         s.l2_advertisements[0].ip_address_pools.clear();
+         s.l2_advertisements[0].ip_address_pool_selectors = {sel({{"tier", "private"}})};
+       },
+       "node-a", "192.168.100.220", AnnounceReason::kPoolNotAdvertised},
+      {"service selector does not match",
+       [](auto& s) {
+         s.l2_advertisements[0].service_selectors = {sel({{"app", "other"}})};
+       },
+       "node-a", "192.168.100.220", AnnounceReason::kPoolNotAdvertised},
+      {"service selectors are ORed",
+       [](auto& s) {
+         s.l2_advertisements[0].service_selectors = {sel({{"app", "other"}}),
+                                                     sel({{"app", "frontend"}})};
+       },
+       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+      {"node selector excludes us",
+       [](auto& s) {
+         s.l2_advertisements[0].node_selectors = {sel({{"role", "lb"}})};
+       },
+       "node-w", "192.168.100.220", AnnounceReason::kNodeNotSelected},
+      {"node selector includes us",
+       [](auto& s) {
+         s.l2_advertisements[0].node_selectors = {sel({{"role", "lb"}})};
+       },
+       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+      {"unknown node, ad without nodeSelectors", [](auto&) {}, "node-new", "192.168.100.220",
+       AnnounceReason::kAnnounced},
+      {"unknown node, ad with nodeSelectors",
+       [](auto& s) {
+         s.l2_advertisements[0].node_selectors = {
+             {{}, {{"role", manifest::LabelSelectorRequirement::Operator::kDoesNotExist, {}}}}};
+       },
+       "node-new", "192.168.100.220", AnnounceReason::kNodeNotSelected},
+      {"exclude-from-external-load-balancers", [](auto&) {}, "node-x", "192.168.100.220",
+       AnnounceReason::kNodeExcluded},
+      {"--ignore-exclude-lb",
+       [](auto&) {},
+       "node-x",
+       "192.168.100.220",
+       AnnounceReason::kAnnounced,
+       {.ignore_exclude_lb = true}},
+      {"NetworkUnavailable",
+       [](auto&) {},
+       "node-y",
+       "192.168.100.220",
+       AnnounceReason::kNodeExcluded,
+       {.ignore_exclude_lb = true}},
+      {"slices exist, none for the service",
+       [](auto& s) { s.endpoint_slices = {slice("backend", {ep("node-a", true)})}; }, "node-a",
+       "192.168.100.220", AnnounceReason::kNoServingEndpoints},
+      {"slice in another namespace does not count",
+       [](auto& s) {
+         s.endpoint_slices = {slice("frontend", {ep("node-a", true)})};
+         s.endpoint_slices[0].meta.ns = "other";
+       },
+       "node-a", "192.168.100.220", AnnounceReason::kNoServingEndpoints},
+      {"no ready endpoint",
+       [](auto& s) { s.endpoint_slices = {slice("frontend", {ep("node-a", false)})}; }, "node-a",
+       "192.168.100.220", AnnounceReason::kNoServingEndpoints},
+      {"ready unset counts",
+       [](auto& s) { s.endpoint_slices = {slice("frontend", {ep("node-b", std::nullopt)})}; },
+       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+      {"serving while not ready counts",
+       [](auto& s) { s.endpoint_slices = {slice("frontend", {ep("node-b", false, true)})}; },
+       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+      {"ETP Local without a local endpoint",
+       [](auto& s) {
+         s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal;
+         s.endpoint_slices = {slice("frontend", {ep("node-b", true)})};
+       },
+       "node-a", "192.168.100.220", AnnounceReason::kNoServingEndpoints},
+      {"ETP Local with a local endpoint",
+       [](auto& s) {
+         s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal;
+         s.endpoint_slices = {slice("frontend", {ep("node-b", false), ep("node-a", true)})};
+       },
+       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+      {"ETP Local without any EndpointSlice in the snapshot",
+       [](auto& s) { s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal; },
+       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+      {"IPv6 from a pool validated later", ingress("2001:db8:100::10"), "node-a",
+       "2001:db8:100::10", AnnounceReason::kAnnounced},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      auto set = baseSet();
+      c.edit(set);
+      const speaker::LocalOwnershipPolicy policy;
+      const auto e = speaker::explainIp(set, c.local, ip(c.ip), policy, c.options);
+      CHECK(announceReasonName(e.reason) == announceReasonName(c.want));
+      CHECK(e.ip == ip(c.ip));
+      if (c.want == AnnounceReason::kAnnounced) {
+        CHECK(e.owner == std::optional<std::string>(c.local));
+        CHECK(e.service == "web/frontend");
+        CHECK_FALSE(e.pool.empty());
+      }
+    }
+  }
+}
+
+TEST_CASE("planAnnouncements: ranked policy picks MetalLB's winner") {
+  // sha256 order for "198.51.100.10": node-a < node-b < node-c (see ranking_test.cpp).
+  struct Case {
+    const char* name;
+    Edit edit;
+    std::vector<std::string> members;
+    const char* local;
+    AnnounceReason want;
+    std::optional<std::string> want_owner;
+  };
+  const std::vector<Case> cases = {
+      {"hash winner announces",
+       [](auto&) {},
+       {"node-a", "node-b", "node-c"},
+       "node-a",
+       AnnounceReason::kAnnounced,
+       "node-a"},
+      {"others are not owners",
+       [](auto&) {},
+       {"node-a", "node-b", "node-c"},
+       "node-b",
+       AnnounceReason::kNotOwner,
+       "node-a"},
+      {"winner gone from the mesh",
+       [](auto&) {},
+       {"node-b", "node-c"},
+       "node-b",
+       AnnounceReason::kAnnounced,
+       "node-b"},
+      {"excluded member is skipped",
+       [](auto& s) {
+         s.nodes[0].meta.labels["node.kubernetes.io/exclude-from-external-load-balancers"] = "";
+       },
+       {"node-a", "node-b", "node-c"},
+       "node-b",
+       AnnounceReason::kAnnounced,
+       "node-b"},
+      {"preferredNodeSelectors beat the hash",
+       [](auto& s) {
+         s.l2_advertisements[0].preferred_node_selectors = {{100, sel({{"zone", "primary"}})}};
+       },
+       {"node-a", "node-b", "node-c"},
+       "node-a",
+       AnnounceReason::kNotOwner,
+       "node-b"},
+      {"preference from an ad not covering the node is ignored",
+       [](auto& s) {
+         manifest::L2Advertisement other;
+         other.meta.name = "workers";
+         other.ip_address_pools = {"doc"};
+         other.node_selectors = {sel({{"role", "worker"}})};
+         other.preferred_node_selectors = {{100, sel({{"zone", "primary"}})}};
+         s.l2_advertisements.push_back(other);
+       },
+       {"node-a", "node-b", "node-c"},
+       "node-a",
+       AnnounceReason::kAnnounced,
+       "node-a"},
+      {"ETP Local restricts candidates",
+       [](auto& s) {
+         s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal;
+         s.endpoint_slices = {slice("frontend", {ep("node-c", true), ep("node-b", true)})};
+       },
+       {"node-a", "node-b", "node-c"},
+       "node-c",
+       AnnounceReason::kNotOwner,
+       "node-b"},
+      {"local node not a member",
+       [](auto&) {},
+       {"node-b", "node-c"},
+       "node-a",
+       AnnounceReason::kNotOwner,
+       "node-b"},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      auto set = baseSet();
+      set.services[0].ingress = {{.ip = "198.51.100.10"}};
+      c.edit(set);
+      const speaker::RankedOwnershipPolicy policy(c.members);
+      const auto plan = speaker::planAnnouncements(set, c.local, policy);
+      REQUIRE(plan.entries.size() == 1);
+      CHECK(announceReasonName(plan.entries[0].reason) == announceReasonName(c.want));
+      CHECK(plan.entries[0].owner == c.want_owner);
+      CHECK(plan.entries[0].pool == "doc");
+    }
+  }
+}
+
+TEST_CASE("planAnnouncements: all IPs of a service follow its first IP") {
+  auto set = baseSet();
+  set.services = {lbService("web", "dual", {"198.51.100.10", "2001:db8:100::10"})};
+  for (const char* local : {"node-a", "node-b", "node-c"}) {
+    const speaker::RankedOwnershipPolicy policy({"node-a", "node-b", "node-c"});
+    const auto plan = speaker::planAnnouncements(set, local, policy);
+    REQUIRE(plan.entries.size() == 2);
+    CHECK(plan.entries[0].owner == std::optional<std::string>("node-a"));
+    CHECK(plan.entries[1].owner == std::optional<std::string>("node-a"));
+    CHECK(plan.announced().size() == (std::string(local) == "node-a" ? 2U : 0U));
+  }
+}
+
+TEST_CASE("planAnnouncements: interfaces") {
+  struct Case {
+    const char* name;
+    std::vector<std::vector<std::string>> ad_interfaces;  // one ad per entry
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"one ad, any interface", {{}}, {}},
+      {"one ad, one interface", {{"eth0"}}, {"eth0"}},
+      {"union, sorted and unique",
+       {{"eth1", "eth0"}, {"eth0", "bond0"}},
+       {"bond0", "eth0", "eth1"}},
+      {"an ad without interfaces means any", {{"eth0"}, {}}, {}},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      auto set = baseSet();
+      set.l2_advertisements.clear();
+      for (const auto& ifs : c.ad_interfaces) {
+        manifest::L2Advertisement ad;
+        ad.interfaces = ifs;
+        set.l2_advertisements.push_back(ad);
+      }
+      // An ad for other nodes only: its interface must not leak in.
+      manifest::L2Advertisement workers;
+      workers.node_selectors = {sel({{"role", "worker"}})};
+      workers.interfaces = {"eth9"};
+      set.l2_advertisements.push_back(workers);
+      const auto plan = speaker::planAnnouncements(set, "node-a", speaker::LocalOwnershipPolicy{});
+      const auto announced = plan.announced();
+      REQUIRE(announced.size() == 1);
+      CHECK(announced[0].interfaces == c.want);
+    }
+  }
+}
+
+TEST_CASE("serviceIps precedence and invalid IPs") {
+  struct Case {
+    const char* name;
+    std::vector<const char*> ingress;
+    const char* spec_ip;
+    const char* annotation;  // nullptr = unset
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"status wins",
+       {"192.168.100.220"},
+       "192.168.100.221",
+       "192.168.100.222",
+       {"192.168.100.220"}},
+      {"hostname-only ingress falls through",
+       {""},
+       "192.168.100.221",
+       nullptr,
+       {"192.168.100.221"}},
+      {"spec.loadBalancerIP", {}, "192.168.100.221", "192.168.100.222", {"192.168.100.221"}},
+      {"annotation list",
+       {},
+       "",
+       " 192.168.100.222 , 2001:db8:100::5,,",
+       {"192.168.100.222", "2001:db8:100::5"}},
+      {"nothing", {}, "", nullptr, {}},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      auto svc = lbService("web", "frontend", c.ingress);
+      svc.load_balancer_ip = c.spec_ip;
+      if (c.annotation != nullptr) {
+        svc.meta.annotations["metallb.io/loadBalancerIPs"] = c.annotation;
+      }
+      CHECK(speaker::serviceIps(svc) == c.want);
+    }
+  }
+
+  auto set = baseSet();
+  set.services = {lbService("web", "broken", {"not-an-ip", "192.168.100.230"})};
+  const auto plan = speaker::planAnnouncements(set, "node-a", speaker::LocalOwnershipPolicy{});
+  REQUIRE(plan.invalid.size() == 1);
+  CHECK(plan.invalid[0].service == "web/broken");
+  CHECK(plan.invalid[0].text == "not-an-ip");
+  REQUIRE(plan.entries.size() == 1);
+  CHECK(plan.entries[0].reason == AnnounceReason::kAnnounced);
+}
