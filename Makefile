@@ -35,7 +35,7 @@ demo: build
 	@bash scripts/demo.sh $(BUILD)
 
 bench: build
-	@for b in $(BUILD)/bench/*/*_bench; do [ -x "$$b" ] && "$$b"; done; true
+	@for b in $(BUILD)/bench/*/*_bench; do if [ -x "$$b" ]; then "$$b" || exit 1; fi; done
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
