@@ -1,0 +1,165 @@
+// l1net-speaker: answers ARP/NDP for the LoadBalancer IPs this node announces and sends
+// gratuitous ARP / unsolicited NA when it starts announcing one. Wiring only; see
+// speaker/io/include/l1net/speaker/io/speaker.hpp for the design.
+//
+// Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime start-up failure (socket in use, netlink
+// unavailable), 2 on usage or configuration errors (bad flags, invalid manifests).
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/program_options.hpp>
+#include <spdlog/spdlog.h>
+
+#include "l1net/io/http_server.hpp"
+#include "l1net/io/logging.hpp"
+#include "l1net/io/object_source.hpp"
+#include "l1net/io/signals.hpp"
+#include "l1net/metrics/registry.hpp"
+#include "l1net/speaker/io/commands.hpp"
+#include "l1net/speaker/io/control.hpp"
+#include "l1net/speaker/io/frame_socket.hpp"
+#include "l1net/speaker/io/netlink.hpp"
+#include "l1net/speaker/io/speaker.hpp"
+
+namespace po = boost::program_options;
+using namespace l1net;  // NOLINT(google-build-using-namespace): main only wires
+
+namespace {
+
+struct Flags {
+  std::string node;
+  std::vector<std::string> manifests;
+  std::vector<std::string> excludes;
+  bool no_default_excludes = false;
+  bool all_interfaces = false;
+  unsigned garp_refresh = 60;
+  std::string metrics_addr = "0.0.0.0:7473";
+  std::string control_socket = speaker::kDefaultControlSocket;
+  bool ignore_exclude_lb = false;
+  std::string lb_class;
+  io::LogOptions log;
+};
+
+// 0 = run, 1 = --help printed, 2 = usage error printed.
+int parseFlags(int argc, char** argv, Flags& f) {
+  po::options_description desc("l1net-speaker options");
+  desc.add_options()("help,h", "show this help")("node", po::value(&f.node)->required(),
+                                                 "this node's name (Node metadata.name)")(
+      "manifests", po::value(&f.manifests)->required()->composing(),
+      "manifest file or directory (repeatable); watched with inotify")(
+      "interfaces-exclude", po::value(&f.excludes)->composing(),
+      "regex of interface names never announced on (repeatable; added to the defaults)")(
+      "no-default-excludes", po::bool_switch(&f.no_default_excludes),
+      "drop MetalLB's default exclusions (^docker, ^veth, ^lo$, ^cali, ^kube-ipvs, ^cni, ...)")(
+      "all-interfaces", po::bool_switch(&f.all_interfaces),
+      "answer on every usable interface (MetalLB), not only those whose subnet holds the IP")(
+      "garp-refresh", po::value(&f.garp_refresh)->default_value(f.garp_refresh),
+      "seconds between gratuitous refresh rounds after the start burst (0 = off)")(
+      "metrics-addr", po::value(&f.metrics_addr)->default_value(f.metrics_addr),
+      "HOST:PORT for /metrics and /healthz")(
+      "control-socket", po::value(&f.control_socket)->default_value(f.control_socket),
+      "Unix socket for speakerctl (mode 0660)")(
+      "ignore-exclude-lb", po::bool_switch(&f.ignore_exclude_lb),
+      "announce even when the node has node.kubernetes.io/exclude-from-external-load-balancers")(
+      "lb-class", po::value(&f.lb_class), "only services of this loadBalancerClass");
+  io::addLogOptions(desc, f.log);
+  try {
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help") != 0) {
+      std::cout << desc << "\n";
+      return 1;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "l1net-speaker: " << e.what() << "\n" << desc << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  if (const int rc = parseFlags(argc, argv, flags); rc != 0) {
+    return rc == 1 ? 0 : rc;
+  }
+  try {
+    io::setupLogging(flags.log);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "l1net-speaker: " << e.what() << "\n";
+    return 2;
+  }
+  const auto log = io::makeLogger("speaker");
+  if (!io::loadInitialManifests(flags.manifests, *log)) {
+    return 2;
+  }
+
+  speaker::Speaker::Options options;
+  options.node = flags.node;
+  if (flags.no_default_excludes) {
+    options.exclude_patterns.clear();
+  }
+  options.exclude_patterns.insert(options.exclude_patterns.end(), flags.excludes.begin(),
+                                  flags.excludes.end());
+  options.subnet_aware = !flags.all_interfaces;
+  options.schedule.refresh = std::chrono::seconds(flags.garp_refresh);
+  options.announce.ignore_exclude_lb = flags.ignore_exclude_lb;
+  if (!flags.lb_class.empty()) {
+    options.announce.load_balancer_class = flags.lb_class;
+  }
+
+  boost::asio::io_context io;
+  const auto ex = io.get_executor();
+  metrics::Registry registry;
+  speaker::RawFrameSocketFactory sockets(ex);
+  std::optional<speaker::Speaker> spk;
+  try {
+    spk.emplace(ex, sockets, registry,
+                speaker::Speaker::Loggers{.main = log, .l2 = io::makeLogger("speaker.l2")},
+                std::move(options));
+  } catch (const std::invalid_argument& e) {
+    log->error("{}", e.what());
+    return 2;
+  }
+
+  io::HttpServer http(ex, io::makeLogger("speaker.http"));
+  io::serveMetrics(http, registry);
+  if (const auto bound = http.listen(flags.metrics_addr); !bound) {
+    log->error("cannot serve metrics on {}: {}", flags.metrics_addr, bound.error().message());
+    return 1;
+  }
+  speaker::ControlServer control(ex, io::makeLogger("speaker.control"));
+  speaker::registerSpeakerCommands(control, *spk);
+  if (const auto r = control.listen(flags.control_socket); !r) {
+    log->error("cannot listen on control socket {}: {}", flags.control_socket, r.error().message());
+    return 1;
+  }
+
+  speaker::LibnlNetlink netlink(ex, io::makeLogger("speaker.link"));
+  io::FileObjectSource source(ex, flags.manifests, io::makeLogger("speaker.manifests"));
+  try {
+    netlink.start([&spk](const std::vector<speaker::Link>& links) { spk->setLinks(links); });
+    source.start([&spk](const manifest::ManifestSet& set) { spk->setManifests(set); });
+  } catch (const std::exception& e) {
+    log->error("start-up failed: {}", e.what());
+    return 1;
+  }
+  auto stop = io::awaitStopSignal(ex, [&](int signo) {
+    log->info("signal {}: stopping", signo);
+    source.stop();
+    netlink.stop();
+    control.stop();
+    http.stop();
+    spk->stop();
+  });
+  log->info("speaker {} running: control {}, metrics {}", flags.node, flags.control_socket,
+            flags.metrics_addr);
+  io.run();
+  return 0;
+}

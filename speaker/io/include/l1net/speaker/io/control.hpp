@@ -1,0 +1,77 @@
+// The speaker's local control channel (speakerctl <-> l1net-speaker) over a Unix stream socket.
+//
+// Protocol (one request per connection, both directions one JSON object on one line):
+//   -> {"command":"status"}                     {"command":"explain","ip":"198.51.100.200"}
+//   <- {"ok":true,"result":{...}}               {"ok":false,"error":"one line"}
+// Commands are registered by name (status, explain, stats, garp; members comes with failover),
+// so adding one touches neither the transport nor speakerctl's plumbing.
+//
+// ControlServer contract: binds PATH (creating its parent directory 0750 when missing, replacing a
+// stale socket file but refusing to steal a live one), chmods it 0660, serves on the executor's
+// thread; handlers run there too. A client has 5 s to send its line (64 KiB max). A handler that
+// throws becomes {"ok":false}. stop() closes the listener and unlinks the path.
+// ControlClient is blocking (speakerctl is a one-shot CLI) with a timeout for each step.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "l1net/error.hpp"
+
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
+namespace l1net::speaker {
+
+inline constexpr const char* kDefaultControlSocket = "/run/l1net/speaker.sock";
+
+struct ControlReply {
+  bool ok = true;
+  boost::json::value result;
+  std::string error;  // one line, when !ok
+
+  static ControlReply success(boost::json::value v) { return {.ok = true, .result = std::move(v)}; }
+  static ControlReply failure(std::string message) {
+    return {.ok = false, .result = nullptr, .error = std::move(message)};
+  }
+};
+
+using ControlHandler = std::function<ControlReply(const boost::json::object& request)>;
+
+class ControlServer {
+ public:
+  ControlServer(boost::asio::any_io_executor ex, std::shared_ptr<spdlog::logger> logger);
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  void handle(std::string command, ControlHandler handler);
+  // Errors: the failing syscall's errno; kConflict when a live daemon already serves `path`.
+  [[nodiscard]] Result<void> listen(const std::string& path);
+  void stop();
+
+  [[nodiscard]] std::uint64_t requests() const noexcept;
+  [[nodiscard]] std::uint64_t errors() const noexcept;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// Sends one request and returns the whole reply object ({"ok":..., ...}).
+// Errors: the connect/read/write errno (ENOENT, ECONNREFUSED, EACCES, ETIMEDOUT ...), or
+// Errc::kMalformed when the reply is not a JSON object.
+[[nodiscard]] Result<boost::json::object> controlRequest(
+    const std::string& path, const boost::json::object& request,
+    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+}  // namespace l1net::speaker

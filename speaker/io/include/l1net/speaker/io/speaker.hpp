@@ -1,0 +1,205 @@
+// The speaker's I/O shell: applies the core's decisions to interfaces and sockets.
+//
+// Design note. Three inputs arrive on one io_context thread: manifest snapshots (ObjectSource),
+// link snapshots (Netlink) and, with failover, a new OwnershipPolicy (membership). On each, the
+// Speaker recomputes, in order:
+//   1. planAnnouncements() (core)          -> the IPs this node announces and their interface
+//                                             restriction (L2Advertisement.interfaces);
+//   2. chooseInterfaces() (interfaces.hpp) -> per IP the announcing interfaces (usable, restricted,
+//                                             subnet-aware);
+//   3. the OwnedSet (IP -> interfaces)     -> what the data plane answers for, swapped at once.
+// and then applies the difference: opens/closes one FrameSocket per announcing interface, joins
+// the solicited-node multicast MAC of each owned IPv6 address, starts an AnnounceSchedule burst
+// for every gained (IP, interface) pair (first round sent before recompute returns), drops
+// lost ones (no answer is sent for an IP after the recompute that lost it), and updates metrics
+// (series of lost IPs are removed, MetalLB #1972).
+// The packet path (one responder coroutine per socket) only asks the OwnedSet, so failover
+// replaces the OwnershipPolicy and never touches it.
+//
+// Gratuitous schedule (AnnounceSchedule, per interface): when an (IP, interface) pair is gained,
+// also after a link comes back up or changes MAC, a round goes out at once and again at +250 ms,
+// +500 ms, +1 s and +2 s; then one round every Options::schedule.refresh (--garp-refresh, 60 s,
+// 0 = off) so switch FDB entries never age out (MetalLB #2910). A round is an ARP Request and an
+// ARP Reply (target MAC = our MAC, the form Linux applies even within locktime) to broadcast, or
+// an unsolicited NA with Override=1 to ff02::1. NAs (solicited and unsolicited) leave from the
+// VIP itself, as Linux sends them for its own addresses; ndisc6 ignores NAs from another source.
+// A socket that fails to open is retried every second.
+//
+// Threading: everything, including the control-socket queries, runs on the executor's single
+// thread. Not thread-safe.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json/value.hpp>
+
+#include "l1net/error.hpp"
+#include "l1net/manifest/objects.hpp"
+#include "l1net/net/address.hpp"
+#include "l1net/speaker/announce_plan.hpp"
+#include "l1net/speaker/announce_schedule.hpp"
+#include "l1net/speaker/io/frame_socket.hpp"
+#include "l1net/speaker/io/interfaces.hpp"
+#include "l1net/speaker/io/netlink.hpp"
+#include "l1net/speaker/ownership_policy.hpp"
+#include "l1net/speaker/reply.hpp"
+
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
+namespace l1net::metrics {
+class Registry;
+class Family;
+}  // namespace l1net::metrics
+
+namespace l1net::speaker {
+
+// IP -> announcing interfaces: the only state the data plane reads.
+class OwnedSet {
+ public:
+  [[nodiscard]] bool owns(const net::IpAddress& ip, int ifindex) const;
+  [[nodiscard]] bool owns(const net::IpAddress& ip) const { return by_ip_.contains(ip); }
+  [[nodiscard]] const std::map<net::IpAddress, std::vector<int>>& entries() const noexcept {
+    return by_ip_;
+  }
+  void set(const net::IpAddress& ip, std::vector<int> ifindexes);
+  void clear() noexcept { by_ip_.clear(); }
+  friend bool operator==(const OwnedSet&, const OwnedSet&) = default;
+
+ private:
+  std::map<net::IpAddress, std::vector<int>> by_ip_;  // ifindexes sorted
+};
+
+struct IpCounters {
+  std::uint64_t requests_received = 0;  // requests for this IP that reached an owning interface
+  std::uint64_t responses_sent = 0;
+  std::uint64_t gratuitous_sent = 0;  // frames
+};
+
+struct SpeakerStats {
+  std::map<net::IpAddress, IpCounters> ips;  // announced IPs only; reset when an IP is lost
+  std::array<std::uint64_t, kDropReasonCount> drops{};
+  std::uint64_t receive_errors = 0;
+  std::uint64_t send_errors = 0;
+  std::uint64_t socket_errors = 0;  // interfaces we could not open or join a group on
+};
+
+class Speaker {
+ public:
+  using Clock = AnnounceSchedule::Clock;
+
+  struct Options {
+    std::string node;
+    std::vector<std::string> exclude_patterns = InterfaceFilter::defaultExcludes();
+    bool subnet_aware = true;  // false: every usable interface answers, as MetalLB
+    AnnounceSchedule::Config schedule;
+    AnnounceOptions announce;
+    std::function<Clock::time_point()> now = [] { return Clock::now(); };  // Clock seam
+  };
+
+  struct Loggers {
+    std::shared_ptr<spdlog::logger> main;  // "speaker": ownership and interface changes
+    std::shared_ptr<spdlog::logger> l2;    // "speaker.l2": per-frame debug, socket errors
+  };
+
+  // Throws std::invalid_argument for a bad exclusion pattern (start-up configuration).
+  Speaker(boost::asio::any_io_executor ex, FrameSocketFactory& sockets, metrics::Registry& registry,
+          Loggers loggers, Options options);
+  ~Speaker();
+  Speaker(const Speaker&) = delete;
+  Speaker& operator=(const Speaker&) = delete;
+
+  // Inputs; each recomputes and applies at once.
+  void setManifests(manifest::ManifestSet set);
+  void setLinks(std::vector<Link> links);
+  // The failover seam: replaces the single-node ownership decision (default LocalOwnershipPolicy).
+  void setOwnershipPolicy(std::shared_ptr<const OwnershipPolicy> policy);
+
+  // Whether some link is usable. For failover: a node without one should not be a candidate
+  // (MeshService::setEligible). The handler runs after setLinks() when the answer changes.
+  [[nodiscard]] bool hasUsableInterface() const;
+  void onUsableChange(std::function<void(bool usable)> handler);
+
+  // Closes every socket and stops the announcement timer. Idempotent.
+  void stop();
+
+  // Sends every gratuitous round due at options.now() and re-arms the timer. The timer calls it;
+  // tests call it after moving their clock.
+  void tick();
+
+  // Control-socket views (JSON, documented in speakerctl).
+  [[nodiscard]] boost::json::value status() const;
+  [[nodiscard]] boost::json::value explain(const net::IpAddress& ip) const;
+  [[nodiscard]] boost::json::value statsJson() const;
+  // Sends one announcement round for ip now on every interface announcing it.
+  // Errors: Errc::kNotFound when this node does not announce ip.
+  [[nodiscard]] Result<boost::json::value> garp(const net::IpAddress& ip);
+
+  [[nodiscard]] const OwnedSet& owned() const noexcept { return owned_; }
+  [[nodiscard]] const SpeakerStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const std::vector<Link>& links() const noexcept { return links_; }
+  // Announcing interfaces with an open socket (ifindexes, sorted).
+  [[nodiscard]] std::vector<int> openInterfaces() const;
+
+ private:
+  struct Port;
+  struct Announced {
+    std::set<std::string> services;
+    std::vector<std::string> restriction;
+    InterfaceChoice choice;
+    std::chrono::system_clock::time_point since;
+  };
+
+  void recompute();
+  void applyPorts(const std::map<net::IpAddress, Announced>& next);
+  void updateMetrics(const std::map<net::IpAddress, Announced>& next);
+  void sendRound(Port& port, const net::IpAddress& ip);
+  void joinGroup(Port& port, const net::Ipv6Address& group);
+  void leaveGroup(Port& port, const net::Ipv6Address& group);
+  void rearm();
+  [[nodiscard]] const Link* findLink(int ifindex) const;
+  [[nodiscard]] std::string linkName(int ifindex) const;
+
+  boost::asio::any_io_executor ex_;
+  FrameSocketFactory& sockets_;
+  metrics::Registry& registry_;
+  Loggers log_;
+  Options options_;
+  InterfaceFilter filter_;
+  std::shared_ptr<const OwnershipPolicy> policy_;
+
+  manifest::ManifestSet manifests_;
+  std::vector<Link> links_;
+  OwnedSet owned_;
+  std::map<net::IpAddress, Announced> announced_;
+  std::map<int, std::shared_ptr<Port>> ports_;
+  SpeakerStats stats_;
+  std::optional<Clock::time_point> retry_at_;  // re-open sockets that failed to open
+  std::function<void(bool)> on_usable_change_;
+  bool stopped_ = false;
+
+  struct Timer;
+  std::shared_ptr<Timer> timer_;
+
+  metrics::Family& announced_metric_;
+  metrics::Family& requests_metric_;
+  metrics::Family& responses_metric_;
+  metrics::Family& gratuitous_metric_;
+  metrics::Family& drops_metric_;
+  metrics::Family& errors_metric_;
+  metrics::Family& interfaces_metric_;
+  metrics::Family& announce_failed_metric_;
+};
+
+}  // namespace l1net::speaker

@@ -1,0 +1,195 @@
+// AF_PACKET implementation of FrameSocket (see frame_socket.hpp).
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include <arpa/inet.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "l1net/net/bpf.hpp"
+#include "l1net/speaker/io/frame_socket.hpp"
+
+namespace l1net::speaker {
+namespace {
+
+static_assert(sizeof(net::BpfInsn) == sizeof(sock_filter));
+static_assert(offsetof(net::BpfInsn, k) == offsetof(sock_filter, k));
+
+#ifndef PACKET_IGNORE_OUTGOING
+constexpr int PACKET_IGNORE_OUTGOING = 23;  // NOLINT: Linux >= 4.20 value, older headers lack it
+#endif
+
+boost::system::error_code lastError() { return {errno, boost::system::system_category()}; }
+
+class RawFrameSocket final : public FrameSocket {
+ public:
+  RawFrameSocket(const boost::asio::any_io_executor& ex, int fd, int ifindex)
+      : descriptor_(ex, fd), ifindex_(ifindex) {}
+  ~RawFrameSocket() override { close(); }
+
+  boost::asio::awaitable<Result<std::size_t>> receive(std::span<std::uint8_t> buf) override {
+    for (;;) {
+      if (!descriptor_.is_open()) {
+        co_return boost::system::error_code(boost::asio::error::operation_aborted);
+      }
+      sockaddr_ll from{};
+      socklen_t from_len = sizeof(from);
+      const auto n =
+          ::recvfrom(descriptor_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC,
+                     reinterpret_cast<sockaddr*>(&from), &from_len);
+      if (n >= 0) {
+        // Kernels before 4.20 ignore PACKET_IGNORE_OUTGOING: skip our own transmissions here.
+        if (from.sll_pkttype == PACKET_OUTGOING) {
+          continue;
+        }
+        co_return std::min(static_cast<std::size_t>(n), buf.size());
+      }
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        co_return lastError();
+      }
+      boost::system::error_code ec;
+      co_await descriptor_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                                      boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      if (ec) {
+        co_return ec;
+      }
+    }
+  }
+
+  Result<void> send(std::span<const std::uint8_t> frame) override {
+    if (!descriptor_.is_open()) {
+      return boost::system::error_code(boost::asio::error::bad_descriptor);
+    }
+    for (;;) {
+      const auto n = ::send(descriptor_.native_handle(), frame.data(), frame.size(), MSG_DONTWAIT);
+      if (n >= 0) {
+        return {};
+      }
+      if (errno != EINTR) {
+        return lastError();
+      }
+    }
+  }
+
+  Result<void> joinMulticast(const net::MacAddress& group) override {
+    return membership(PACKET_ADD_MEMBERSHIP, group);
+  }
+  Result<void> leaveMulticast(const net::MacAddress& group) override {
+    return membership(PACKET_DROP_MEMBERSHIP, group);
+  }
+
+  Result<void> joinIpv6Group(const net::Ipv6Address& group) override {
+    return ipv6Membership(IPV6_ADD_MEMBERSHIP, group);
+  }
+  Result<void> leaveIpv6Group(const net::Ipv6Address& group) override {
+    return ipv6Membership(IPV6_DROP_MEMBERSHIP, group);
+  }
+
+  void close() override {
+    boost::system::error_code ignored;
+    descriptor_.close(ignored);
+    if (mld_fd_ >= 0) {
+      ::close(mld_fd_);  // drops its groups: the kernel sends MLD Done
+      mld_fd_ = -1;
+    }
+  }
+
+ private:
+  Result<void> membership(int op, const net::MacAddress& group) {
+    if (!descriptor_.is_open()) {
+      return boost::system::error_code(boost::asio::error::bad_descriptor);
+    }
+    packet_mreq mreq{};
+    mreq.mr_ifindex = ifindex_;
+    mreq.mr_type = PACKET_MR_MULTICAST;
+    mreq.mr_alen = static_cast<unsigned short>(group.bytes.size());
+    std::memcpy(mreq.mr_address, group.bytes.data(), group.bytes.size());
+    if (::setsockopt(descriptor_.native_handle(), SOL_PACKET, op, &mreq, sizeof(mreq)) != 0) {
+      return lastError();
+    }
+    return {};
+  }
+
+  Result<void> ipv6Membership(int op, const net::Ipv6Address& group) {
+    if (!descriptor_.is_open()) {
+      return boost::system::error_code(boost::asio::error::bad_descriptor);
+    }
+    if (mld_fd_ < 0) {
+      mld_fd_ = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (mld_fd_ < 0) {
+        return lastError();
+      }
+    }
+    ipv6_mreq mreq{};
+    const auto bytes = group.to_bytes();
+    std::memcpy(&mreq.ipv6mr_multiaddr, bytes.data(), bytes.size());
+    mreq.ipv6mr_interface = static_cast<unsigned>(ifindex_);
+    if (::setsockopt(mld_fd_, IPPROTO_IPV6, op, &mreq, sizeof(mreq)) != 0) {
+      return lastError();
+    }
+    return {};
+  }
+
+  boost::asio::posix::stream_descriptor descriptor_;
+  int ifindex_;
+  int mld_fd_ = -1;  // AF_INET6 datagram socket holding the IP-level group memberships
+};
+
+// Closes the fd on every early return of open().
+struct FdGuard {
+  explicit FdGuard(int f) : fd(f) {}
+  int fd = -1;
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  ~FdGuard() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<FrameSocket>> RawFrameSocketFactory::open(int ifindex,
+                                                                 const std::string& /*name*/) {
+  const auto protocol = htons(ETH_P_ALL);
+  FdGuard guard(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (guard.fd < 0) {
+    return lastError();
+  }
+  // Attach the filter before binding so no unfiltered frame is ever queued (the socket was created
+  // with protocol 0, which receives nothing until bind).
+  auto program = net::neighborRequestFilter();
+  sock_fprog prog{};
+  prog.len = static_cast<unsigned short>(program.size());
+  prog.filter = reinterpret_cast<sock_filter*>(program.data());
+  if (::setsockopt(guard.fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0) {
+    return lastError();
+  }
+  const int one = 1;
+  // Best effort: recvfrom() also skips PACKET_OUTGOING on kernels without this option.
+  (void)::setsockopt(guard.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+  sockaddr_ll addr{};
+  addr.sll_family = AF_PACKET;
+  addr.sll_protocol = protocol;
+  addr.sll_ifindex = ifindex;
+  if (::bind(guard.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return lastError();
+  }
+  return std::unique_ptr<FrameSocket>(
+      std::make_unique<RawFrameSocket>(ex_, guard.release(), ifindex));
+}
+
+}  // namespace l1net::speaker

@@ -1,0 +1,230 @@
+// speakerctl: asks a running l1net-speaker over its control socket.
+//
+//   speakerctl [--socket PATH] [-o text|json] status | explain IP | stats | garp IP
+//
+// Exit status: 0 success; 1 the daemon is unreachable or refused the request (one line on
+// stderr); 2 usage error. `-o json` prints the daemon's result object as JSON.
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include "l1net/net/address.hpp"
+#include "l1net/speaker/io/control.hpp"
+
+namespace po = boost::program_options;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: speakerctl [--socket PATH] [-o text|json] COMMAND\n"
+    "commands:\n"
+    "  status       node, interfaces and announced IPs\n"
+    "  explain IP   why this node does or does not announce IP\n"
+    "  stats        per-IP requests/replies/gratuitous frames, drops by reason\n"
+    "  garp IP      send one gratuitous announcement round for IP now\n";
+
+struct Command {
+  const char* name;
+  bool needs_ip;
+};
+// `members` (failover: the heartbeat mesh's view) joins this table and printReply() when the
+// daemon registers it (speaker/io commands.hpp); the transport and the exit codes do not change.
+constexpr std::array<Command, 4> kCommands = {
+    {{"status", false}, {"explain", true}, {"stats", false}, {"garp", true}}};
+
+std::string str(const json::value* v) {
+  if (v == nullptr || v->is_null()) {
+    return "";
+  }
+  if (v->is_string()) {
+    return std::string(v->as_string());
+  }
+  return json::serialize(*v);
+}
+
+std::string str(const json::object& o, std::string_view key) { return str(o.if_contains(key)); }
+
+std::string joined(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !v->is_array()) {
+    return str(v);
+  }
+  std::string out;
+  for (const auto& e : v->as_array()) {
+    out += (out.empty() ? "" : ",") + str(&e);
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string pad(const std::string& s, std::size_t w) {
+  return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' ');
+}
+
+void printStatus(const json::object& r) {
+  std::cout << "node: " << str(r, "node") << "\n\ninterfaces:\n";
+  std::cout << "  " << pad("NAME", 16) << pad("MAC", 19) << pad("STATE", 18) << "ADDRESSES\n";
+  for (const auto& v : r.at("interfaces").as_array()) {
+    const auto& i = v.as_object();
+    auto state = str(i, "state");
+    if (const auto d = str(i, "detail"); !d.empty()) {
+      state += " (" + d + ")";
+    }
+    std::cout << "  " << pad(str(i, "name"), 16) << pad(str(i, "mac"), 19) << pad(state, 18)
+              << joined(i, "addresses") << "\n";
+  }
+  std::cout << "\nannounced:\n";
+  const auto& ann = r.at("announced").as_array();
+  if (ann.empty()) {
+    std::cout << "  (none)\n";
+    return;
+  }
+  std::cout << "  " << pad("IP", 26) << pad("SERVICE", 24) << pad("INTERFACES", 16)
+            << pad("RULE", 11) << "SINCE\n";
+  for (const auto& v : ann) {
+    const auto& a = v.as_object();
+    std::cout << "  " << pad(str(a, "ip"), 26) << pad(joined(a, "services"), 24)
+              << pad(joined(a, "interfaces"), 16) << pad(str(a, "rule"), 11) << str(a, "since")
+              << "\n";
+    for (const auto& f : a.at("announce_failed").as_array()) {
+      std::cout << "    announceFailed: " << str(f.as_object(), "interface") << " "
+                << str(f.as_object(), "reason") << "\n";
+    }
+  }
+}
+
+void printExplain(const json::object& r) {
+  std::cout << str(r, "ip") << ": " << str(r, "reason");
+  if (const auto s = str(r, "service"); !s.empty()) {
+    std::cout << " (service " << s;
+    if (const auto p = str(r, "pool"); !p.empty()) {
+      std::cout << ", pool " << p;
+    }
+    std::cout << ")";
+  }
+  std::cout << "\n  " << str(r, "message") << "\n";
+}
+
+void printStats(const json::object& r) {
+  std::cout << pad("IP", 26) << pad("REQUESTS", 10) << pad("REPLIES", 10) << "GRATUITOUS\n";
+  for (const auto& v : r.at("ips").as_array()) {
+    const auto& i = v.as_object();
+    std::cout << pad(str(i, "ip"), 26) << pad(str(i, "requests_received"), 10)
+              << pad(str(i, "responses_sent"), 10) << str(i, "gratuitous_sent") << "\n";
+  }
+  std::cout << "\ndrops:\n";
+  for (const auto& [reason, n] : r.at("drops").as_object()) {
+    std::cout << "  " << pad(std::string(reason), 20) << str(&n) << "\n";
+  }
+  std::cout << "\nerrors: receive " << str(r, "receive_errors") << ", send "
+            << str(r, "send_errors") << ", socket " << str(r, "socket_errors") << "\n";
+}
+
+void printGarp(const json::object& r) {
+  std::cout << "sent " << str(r, "frames") << " frame(s) for " << str(r, "ip") << " on "
+            << joined(r, "interfaces") << "\n";
+}
+
+void printReply(std::string_view command, const json::object& r) {
+  if (command == "status") {
+    printStatus(r);
+  } else if (command == "explain") {
+    printExplain(r);
+  } else if (command == "stats") {
+    printStats(r);
+  } else {
+    printGarp(r);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket_path = l1net::speaker::kDefaultControlSocket;
+  std::string output = "text";
+  std::vector<std::string> words;
+  po::options_description desc("options");
+  desc.add_options()("help,h", "show this help")(
+      "socket", po::value(&socket_path)->default_value(socket_path), "speaker control socket")(
+      "output,o", po::value(&output)->default_value(output), "output format: text or json")(
+      "words", po::value(&words), "command and arguments");
+  po::positional_options_description positional;
+  positional.add("words", -1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(positional).run(), vm);
+    po::notify(vm);
+    if (vm.count("help") != 0) {
+      std::cout << kUsage << "\noptions:\n  --socket PATH  (default "
+                << l1net::speaker::kDefaultControlSocket << ")\n  -o, --output text|json\n";
+      return 0;
+    }
+  } catch (const po::error& e) {
+    std::cerr << "speakerctl: " << e.what() << "\n" << kUsage;
+    return 2;
+  }
+  if (output != "text" && output != "json") {
+    std::cerr << "speakerctl: -o must be text or json, not \"" << output << "\"\n";
+    return 2;
+  }
+  if (words.empty()) {
+    std::cerr << "speakerctl: missing command\n" << kUsage;
+    return 2;
+  }
+  const auto* cmd = std::find_if(kCommands.begin(), kCommands.end(),
+                                 [&](const Command& c) { return words[0] == c.name; });
+  if (cmd == kCommands.end()) {
+    std::cerr << "speakerctl: unknown command \"" << words[0] << "\"\n" << kUsage;
+    return 2;
+  }
+  const std::size_t want = cmd->needs_ip ? 2 : 1;
+  if (words.size() != want) {
+    std::cerr << "speakerctl: " << cmd->name
+              << (cmd->needs_ip ? " takes one IP" : " takes no argument") << "\n"
+              << kUsage;
+    return 2;
+  }
+  json::object request{{"command", cmd->name}};
+  if (cmd->needs_ip) {
+    const auto ip = l1net::net::parseIp(words[1]);
+    if (!ip) {
+      std::cerr << "speakerctl: \"" << words[1] << "\" is not an IP address\n";
+      return 2;
+    }
+    request["ip"] = ip->to_string();
+  }
+
+  const auto reply = l1net::speaker::controlRequest(socket_path, request);
+  if (!reply) {
+    std::cerr << "speakerctl: cannot reach l1net-speaker at " << socket_path << ": "
+              << reply.error().message() << "\n";
+    return 1;
+  }
+  const auto* ok = reply->if_contains("ok");
+  if (ok == nullptr || !ok->is_bool() || !ok->as_bool()) {
+    std::cerr << "speakerctl: " << str(*reply, "error") << "\n";
+    return 1;
+  }
+  const auto* result = reply->if_contains("result");
+  if (result == nullptr) {
+    std::cerr << "speakerctl: reply without a result\n";
+    return 1;
+  }
+  if (output == "json") {
+    std::cout << json::serialize(*result) << "\n";
+    return 0;
+  }
+  try {
+    printReply(cmd->name, result->as_object());
+  } catch (const std::exception& e) {
+    std::cerr << "speakerctl: unexpected reply from the daemon: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,420 @@
+// The speaker's shell against FakeFrameSocket and fake links: frames in, replies/drops out,
+// gratuitous rounds on gain, ownership changes, link events and metrics.
+#include "l1net/speaker/io/speaker.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <spdlog/logger.h>
+
+#include "l1net/manifest/load.hpp"
+#include "l1net/metrics/registry.hpp"
+#include "l1net/net/arp.hpp"
+#include "l1net/net/ethernet.hpp"
+#include "l1net/net/ipv6.hpp"
+#include "l1net/net/ndp.hpp"
+#include "l1net/testing/doctest.hpp"
+#include "l1net/testing/fake_frame_socket.hpp"
+#include "l1net/testing/fake_netlink.hpp"
+
+namespace l1net::speaker {
+namespace {
+
+using testing::FakeFrameSocketFactory;
+using testing::FakeNetlink;
+using testing::makeLink;
+
+constexpr const char* kNodeMac = "02:00:00:00:0a:01";
+constexpr const char* kClientMac = "02:00:00:00:0c:01";
+
+// A pool with the two VIPs, an L2Advertisement (optionally restricted to interfaces) and a
+// LoadBalancer service carrying `ips` in its status.
+std::string manifests(const std::vector<std::string>& ips,
+                      const std::vector<std::string>& ad_interfaces = {}) {
+  std::string y =
+      "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: lan, namespace: "
+      "metallb-system}\nspec:\n  addresses: [198.51.100.200/29, 2001:db8::200/125]\n---\n"
+      "apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: lan, namespace: "
+      "metallb-system}\nspec:\n  ipAddressPools: [lan]\n";
+  if (!ad_interfaces.empty()) {
+    y += "  interfaces:\n";
+    for (const auto& i : ad_interfaces) {
+      y += "  - " + i + "\n";
+    }
+  }
+  if (!ips.empty()) {
+    y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: demo}\nspec:\n  "
+         "type: LoadBalancer\n  ports: [{port: 80, protocol: TCP}]\nstatus:\n  loadBalancer:\n    "
+         "ingress:\n";
+    for (const auto& ip : ips) {
+      y += "    - ip: \"" + ip + "\"\n";
+    }
+  }
+  return y;
+}
+
+manifest::ManifestSet load(const std::string& yaml) {
+  auto r = manifest::loadManifestText(yaml, "test.yaml");
+  for (const auto& e : r.errors) {
+    MESSAGE(e.format());
+  }
+  REQUIRE(r.ok());
+  return std::move(r.set);
+}
+
+net::IpAddress ip(const char* text) { return net::parseIp(text).value(); }
+net::MacAddress mac(const char* text) { return net::parseMac(text).value(); }
+
+net::Frame arpRequest(const char* target, const char* dst_mac = "ff:ff:ff:ff:ff:ff") {
+  return net::encodeArpFrame(mac(dst_mac), mac(kClientMac),
+                             {.op = net::ArpOp::kRequest,
+                              .sender_mac = mac(kClientMac),
+                              .sender_ip = ip("198.51.100.1").to_v4(),
+                              .target_mac = {},
+                              .target_ip = ip(target).to_v4()});
+}
+
+net::Frame neighborSolicitation(const char* target) {
+  const auto t = ip(target).to_v6();
+  const auto group = net::solicitedNodeAddress(t);
+  return net::encodeNdpFrame(
+      net::multicastMac(group), mac(kClientMac), ip("2001:db8::1").to_v6(), group,
+      {.type = net::NdpType::kNeighborSolicitation, .target = t, .source_ll = mac(kClientMac)});
+}
+
+struct Fixture {
+  boost::asio::io_context io;
+  metrics::Registry registry;
+  FakeFrameSocketFactory sockets{io.get_executor()};
+  FakeNetlink netlink;
+  Speaker::Clock::time_point now{std::chrono::seconds(1000)};
+  std::unique_ptr<Speaker> speaker;
+
+  explicit Fixture(std::vector<std::string> excludes = {}) {
+    Speaker::Options o;
+    o.node = "node-a";
+    o.exclude_patterns = std::move(excludes);
+    o.now = [this] { return now; };
+    auto quiet = std::make_shared<spdlog::logger>("speaker-test");  // no sinks: silent
+    speaker = std::make_unique<Speaker>(io.get_executor(), sockets, registry,
+                                        Speaker::Loggers{.main = quiet, .l2 = quiet}, std::move(o));
+    netlink.push(
+        {makeLink(2, "eth0", kNodeMac, {"198.51.100.10/24", "fe80::a01/64", "2001:db8::10/64"})});
+    netlink.start([this](const std::vector<Link>& links) { speaker->setLinks(links); });
+  }
+  ~Fixture() {
+    speaker->stop();
+    poll();
+  }
+  Fixture(const Fixture&) = delete;
+  Fixture& operator=(const Fixture&) = delete;
+
+  void poll() {
+    io.restart();
+    io.poll();
+  }
+  std::shared_ptr<testing::FakeFrameSocketState> eth0() { return sockets.socket("eth0"); }
+  double metric(const char* name, const metrics::Labels& labels) {
+    const auto* f = registry.find(name);
+    return f == nullptr ? -1 : f->value(labels);
+  }
+  bool hasSeries(const char* name, const metrics::Labels& labels) {
+    const auto* f = registry.find(name);
+    return f != nullptr && f->contains(labels);
+  }
+};
+
+TEST_CASE("gaining an IP opens the interface and sends the first gratuitous round at once") {
+  Fixture f;
+  CHECK(f.sockets.opens == 0);  // nothing owned yet: no socket
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  REQUIRE(f.eth0());
+  const auto& sent = f.eth0()->sent;
+  REQUIRE(sent.size() == 2);
+  const auto req = net::decodeArp(net::decodeEthernet(sent[0]).value().payload).value();
+  const auto rep = net::decodeArp(net::decodeEthernet(sent[1]).value().payload).value();
+  CHECK(net::decodeEthernet(sent[0]).value().header.dst == net::kBroadcastMac);
+  CHECK(req.op == net::ArpOp::kRequest);
+  CHECK(req.sender_ip == req.target_ip);
+  CHECK(rep.op == net::ArpOp::kReply);
+  CHECK(rep.target_mac == mac(kNodeMac));  // the form Linux applies within locktime
+  CHECK(f.metric("metallb_layer2_gratuitous_sent", {{"ip", "198.51.100.200"}}) == 2);
+  CHECK(f.metric("metallb_speaker_announced", {{"service", "demo/web"},
+                                               {"protocol", "layer2"},
+                                               {"node", "node-a"},
+                                               {"ip", "198.51.100.200"}}) == 1);
+}
+
+TEST_CASE("the burst continues on the timer and then refreshes") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  REQUIRE(f.eth0()->sent.size() == 2);
+  f.now += std::chrono::milliseconds(250);
+  f.speaker->tick();
+  CHECK(f.eth0()->sent.size() == 4);
+  f.now += std::chrono::seconds(2);
+  f.speaker->tick();  // 500 ms, 1 s and 2 s are all past: one round, not three
+  CHECK(f.eth0()->sent.size() == 6);
+  f.now += std::chrono::seconds(59);
+  f.speaker->tick();
+  CHECK(f.eth0()->sent.size() == 6);
+  f.now += std::chrono::seconds(2);
+  f.speaker->tick();  // 60 s refresh (MetalLB #2910)
+  CHECK(f.eth0()->sent.size() == 8);
+}
+
+TEST_CASE("ARP requests: owned answered, others dropped and counted") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  auto sock = f.eth0();
+  sock->clearSent();
+  sock->feed(arpRequest("198.51.100.200"));
+  sock->feed(arpRequest("198.51.100.201"));
+  f.poll();
+  REQUIRE(sock->sent.size() == 1);
+  const auto eth = net::decodeEthernet(sock->sent[0]).value();
+  const auto rep = net::decodeArp(eth.payload).value();
+  CHECK(eth.header.dst == mac(kClientMac));
+  CHECK(rep.op == net::ArpOp::kReply);
+  CHECK(rep.sender_mac == mac(kNodeMac));
+  CHECK(rep.sender_ip.to_string() == "198.51.100.200");
+  const auto& st = f.speaker->stats();
+  CHECK(st.ips.at(ip("198.51.100.200")).requests_received == 1);
+  CHECK(st.ips.at(ip("198.51.100.200")).responses_sent == 1);
+  CHECK(st.drops.at(static_cast<std::size_t>(DropReason::kNotOwned)) == 1);
+  CHECK(f.metric("metallb_layer2_responses_sent", {{"ip", "198.51.100.200"}}) == 1);
+  CHECK(f.metric("l1net_layer2_dropped_total", {{"reason", "not_owned"}}) == 1);
+  CHECK_FALSE(f.hasSeries("metallb_layer2_requests_received", {{"ip", "198.51.100.201"}}));
+}
+
+TEST_CASE("malformed frames are dropped and counted by reason") {
+  struct Case {
+    const char* name;
+    net::Frame frame;
+    DropReason want;
+  };
+  auto truncated = arpRequest("198.51.100.200");
+  truncated.resize(30);
+  auto bad_hw = arpRequest("198.51.100.200");
+  bad_hw[14] = 0x00;
+  bad_hw[15] = 0x06;  // IEEE 802 instead of Ethernet
+  auto bad_sum = neighborSolicitation("2001:db8::200");
+  bad_sum[14 + 40 + 2] ^= 0xff;  // ICMPv6 checksum
+  auto reply = arpRequest("198.51.100.200");
+  reply[14 + 7] = 2;  // ARP Reply
+  auto other_dst = arpRequest("198.51.100.200", "02:00:00:00:00:77");
+  const std::vector<Case> cases = {
+      {"truncated ARP", truncated, DropReason::kTruncated},
+      {"wrong hardware type", bad_hw, DropReason::kUnsupported},
+      {"bad ICMPv6 checksum", bad_sum, DropReason::kBadChecksum},
+      {"ARP reply", reply, DropReason::kNotRequest},
+      {"unicast to another MAC", other_dst, DropReason::kWrongDestination},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      Fixture f;
+      f.speaker->setManifests(load(manifests({"198.51.100.200", "2001:db8::200"})));
+      auto sock = f.eth0();
+      sock->clearSent();
+      sock->feed(c.frame);
+      f.poll();
+      CHECK(sock->sent.empty());
+      CHECK(f.speaker->stats().drops.at(static_cast<std::size_t>(c.want)) == 1);
+      CHECK(f.metric("l1net_layer2_dropped_total",
+                     {{"reason", std::string(dropReasonName(c.want))}}) == 1);
+    }
+  }
+}
+
+TEST_CASE("IPv6: solicited-node group joined, NS answered, unsolicited NA on gain") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"2001:db8::200"})));
+  auto sock = f.eth0();
+  REQUIRE(sock);
+  CHECK(sock->groups.count(mac("33:33:ff:00:02:00")) == 1);
+  CHECK(sock->ipv6_groups.count(ip("ff02::1:ff00:200").to_v6()) == 1);  // MLD for snooping
+  REQUIRE(sock->sent.size() == 1);                                      // unsolicited NA
+  const auto na_ip = net::decodeIpv6(net::decodeEthernet(sock->sent[0]).value().payload).value();
+  CHECK(na_ip.header.dst.to_string() == "ff02::1");
+  const auto na = net::decodeNdp(na_ip.header.src, na_ip.header.dst, na_ip.payload).value();
+  CHECK(na.override_flag);
+  CHECK_FALSE(na.solicited);
+  sock->clearSent();
+  sock->feed(neighborSolicitation("2001:db8::200"));
+  f.poll();
+  REQUIRE(sock->sent.size() == 1);
+  const auto eth = net::decodeEthernet(sock->sent[0]).value();
+  CHECK(eth.header.dst == mac(kClientMac));
+  const auto ip6 = net::decodeIpv6(eth.payload).value();
+  const auto msg = net::decodeNdp(ip6.header.src, ip6.header.dst, ip6.payload).value();
+  CHECK(msg.type == net::NdpType::kNeighborAdvertisement);
+  CHECK(msg.solicited);
+  CHECK(msg.target_ll == mac(kNodeMac));
+  CHECK(ip6.header.src.to_string() == "2001:db8::200");  // from the VIP, as Linux does
+}
+
+TEST_CASE("losing an IP stops answering at once and removes its series") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200", "2001:db8::200"})));
+  auto sock = f.eth0();
+  sock->feed(arpRequest("198.51.100.200"));
+  sock->feed(arpRequest("198.51.100.200"));  // queued, not yet read when the IP is lost
+  f.poll();
+  const auto answered = sock->sent.size();
+  f.speaker->setManifests(load(manifests({"2001:db8::200"})));
+  sock->feed(arpRequest("198.51.100.200"));
+  f.poll();
+  CHECK(sock->sent.size() == answered);
+  CHECK_FALSE(f.hasSeries("metallb_layer2_responses_sent", {{"ip", "198.51.100.200"}}));
+  CHECK_FALSE(f.hasSeries("metallb_speaker_announced", {{"service", "demo/web"},
+                                                        {"protocol", "layer2"},
+                                                        {"node", "node-a"},
+                                                        {"ip", "198.51.100.200"}}));
+  CHECK(sock->groups.count(mac("33:33:ff:00:02:00")) == 1);  // v6 still ours
+  f.speaker->setManifests(load(manifests({})));
+  CHECK(sock->closed);  // nothing left to announce on eth0
+  CHECK(sock->groups.empty());
+  CHECK(f.speaker->owned().entries().empty());
+}
+
+TEST_CASE("link events: down closes, up re-announces, MAC change re-announces, hot-plug") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"192.0.2.0"})));  // not in the pool: nothing
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  auto first = f.eth0();
+  REQUIRE(first);
+  auto l = f.netlink.links()[0];
+  l.up = false;
+  l.running = false;
+  f.netlink.upsert(l);
+  CHECK(first->closed);
+  l.up = true;
+  l.running = true;
+  f.netlink.upsert(l);
+  auto second = f.eth0();
+  REQUIRE(second != first);
+  CHECK(second->sent.size() == 2);  // a fresh burst on the way back
+  l.mac = mac("02:00:00:00:0a:02");
+  f.netlink.upsert(l);
+  REQUIRE(second->sent.size() == 4);
+  CHECK(net::decodeEthernet(second->sent[3]).value().header.src == mac("02:00:00:00:0a:02"));
+  // Hot-plug: a second NIC on the same subnet joins the announcement.
+  f.netlink.upsert(makeLink(3, "eth1", "02:00:00:00:0b:01", {"198.51.100.11/24"}));
+  REQUIRE(f.sockets.socket("eth1"));
+  CHECK(f.sockets.socket("eth1")->sent.size() == 2);
+  f.netlink.remove(3);
+  CHECK(f.sockets.socket("eth1")->closed);
+}
+
+TEST_CASE("usable-interface changes are reported for failover eligibility") {
+  Fixture f;
+  std::vector<bool> seen;
+  f.speaker->onUsableChange([&](bool usable) { seen.push_back(usable); });
+  CHECK(f.speaker->hasUsableInterface());
+  auto l = f.netlink.links()[0];
+  l.running = false;
+  f.netlink.upsert(l);
+  f.netlink.upsert(makeLink(3, "veth0", "02:00:00:00:0b:01"));  // excluded: still none usable
+  l.running = true;
+  f.netlink.upsert(l);
+  CHECK(seen == std::vector<bool>{false, true});
+}
+
+TEST_CASE("IPv6 without an IP-level group join still announces") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({})));
+  // The first socket on eth0 is opened by the next set; make its MLD join fail.
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  auto sock = f.eth0();
+  sock->fail_ipv6_groups = true;
+  f.speaker->setManifests(load(manifests({"198.51.100.200", "2001:db8::200"})));
+  CHECK(sock->groups.count(mac("33:33:ff:00:02:00")) == 1);
+  CHECK(sock->ipv6_groups.empty());
+  CHECK(f.speaker->stats().socket_errors == 0);
+  CHECK(f.speaker->owned().owns(ip("2001:db8::200"), 2));
+}
+
+TEST_CASE("L2Advertisement.interfaces: a missing interface is reported, then hot-plugged") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200"}, {"eth-hot"})));
+  CHECK(f.sockets.opens == 0);
+  CHECK(f.metric("l1net_speaker_announce_failed",
+                 {{"ip", "198.51.100.200"}, {"interface", "eth-hot"}}) == 1);
+  const auto why = f.speaker->explain(ip("198.51.100.200")).as_object();
+  CHECK(why.at("reason").as_string() == "no_usable_interface");
+  f.netlink.upsert(makeLink(5, "eth-hot", "02:00:00:00:0d:01"));
+  REQUIRE(f.sockets.socket("eth-hot"));
+  CHECK(f.sockets.socket("eth-hot")->sent.size() == 2);
+  CHECK_FALSE(f.hasSeries("l1net_speaker_announce_failed",
+                          {{"ip", "198.51.100.200"}, {"interface", "eth-hot"}}));
+  const auto now = f.speaker->explain(ip("198.51.100.200")).as_object();
+  CHECK(now.at("announcing").as_bool());
+  CHECK(now.at("rule").as_string() == "all-usable");
+}
+
+TEST_CASE("explain names the rule and the reason") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  const auto yes = f.speaker->explain(ip("198.51.100.200")).as_object();
+  CHECK(yes.at("reason").as_string() == "announced");
+  CHECK(yes.at("rule").as_string() == "subnet");
+  CHECK(yes.at("interfaces").as_array().at(0).as_string() == "eth0");
+  const auto no = f.speaker->explain(ip("198.51.100.9")).as_object();
+  CHECK(no.at("reason").as_string() == "no_service");
+  CHECK_FALSE(no.at("announcing").as_bool());
+}
+
+TEST_CASE("ownership policy swap (failover seam) moves the IP away without touching sockets") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  REQUIRE(f.speaker->owned().owns(ip("198.51.100.200")));
+  // Rank between node-a and node-b; pick whichever node the ranking does not favour for us.
+  const auto ranked = rankNodes("198.51.100.200", {{"node-a", 0}, {"node-b", 0}});
+  f.speaker->setOwnershipPolicy(
+      std::make_shared<RankedOwnershipPolicy>(std::vector<std::string>{"node-a", "node-b"}));
+  CHECK(f.speaker->owned().owns(ip("198.51.100.200")) == (ranked.front() == "node-a"));
+  f.speaker->setOwnershipPolicy(nullptr);  // back to single-node
+  CHECK(f.speaker->owned().owns(ip("198.51.100.200")));
+}
+
+TEST_CASE("send failures and socket open failures are counted, not fatal") {
+  Fixture f;
+  f.sockets.fail_open.insert("eth0");
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  CHECK(f.speaker->stats().socket_errors == 1);
+  CHECK(f.metric("l1net_layer2_errors_total", {{"kind", "socket"}}) == 1);
+  f.sockets.fail_open.clear();
+  f.speaker->tick();
+  CHECK_FALSE(f.eth0());  // not before the retry delay
+  f.now += std::chrono::seconds(1);
+  f.speaker->tick();
+  REQUIRE(f.eth0());
+  CHECK(f.eth0()->sent.size() == 2);  // the burst starts when the socket finally opens
+  auto sock = f.eth0();
+  sock->fail_sends = 1;
+  CHECK(f.speaker->garp(ip("198.51.100.200")).has_value());
+  CHECK(f.speaker->stats().send_errors == 1);
+  CHECK(f.speaker->garp(ip("198.51.100.9")).error() == make_error_code(Errc::kNotFound));
+}
+
+TEST_CASE("status and stats views") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  const auto st = f.speaker->status().as_object();
+  CHECK(st.at("node").as_string() == "node-a");
+  CHECK(st.at("interfaces").as_array().size() == 1);
+  const auto& a = st.at("announced").as_array().at(0).as_object();
+  CHECK(a.at("ip").as_string() == "198.51.100.200");
+  CHECK(a.at("services").as_array().at(0).as_string() == "demo/web");
+  CHECK(a.at("interfaces").as_array().at(0).as_string() == "eth0");
+  const auto stats = f.speaker->statsJson().as_object();
+  CHECK(stats.at("ips").as_array().at(0).as_object().at("gratuitous_sent").as_uint64() == 2);
+  CHECK(stats.at("drops").as_object().contains("not_owned"));
+}
+
+}  // namespace
+}  // namespace l1net::speaker
