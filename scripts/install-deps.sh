@@ -9,7 +9,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libnl-3-dev libnl-route-3-dev libc-ares-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   doctest-dev libssl-dev
-  iproute2 iputils-arping ndisc6 iputils-ping dnsmasq-base tcpdump procps
+  iproute2 iputils-arping ndisc6 iputils-ping dnsmasq-base tcpdump procps jq curl python3
+  util-linux coreutils
 )
 
 missing=()

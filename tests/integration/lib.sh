@@ -69,13 +69,14 @@ l1t_cleanup() {
 # Checks what every test needs; exits 77 with the reason otherwise.
 l1t_require() {
   [ "$(id -u)" -eq 0 ] || l1t_skip "needs root (network namespaces, AF_PACKET sockets)"
-  command -v ip >/dev/null || l1t_skip "iproute2 (ip) not installed"
+  # Only a missing root skips; a missing tool or binary is a failure (install-deps.sh has them).
+  command -v ip >/dev/null || l1t_fail "iproute2 (ip) not installed: run scripts/install-deps.sh"
   local tool
   for tool in "$@"; do
-    command -v "$tool" >/dev/null || l1t_skip "$tool not installed"
+    command -v "$tool" >/dev/null || l1t_fail "$tool not installed: run scripts/install-deps.sh"
   done
-  [ -x "$L1T_SPEAKER" ] || l1t_skip "$L1T_SPEAKER not built"
-  [ -x "$L1T_CTL" ] || l1t_skip "$L1T_CTL not built"
+  [ -x "$L1T_SPEAKER" ] || l1t_fail "$L1T_SPEAKER not built"
+  [ -x "$L1T_CTL" ] || l1t_fail "$L1T_CTL not built"
   trap l1t_cleanup EXIT
   trap 'exit 130' INT TERM
   L1T_TMP=$(mktemp -d /tmp/l1t-$$-XXXXXX)
