@@ -1,9 +1,11 @@
 // l1net-speaker: answers ARP/NDP for the LoadBalancer IPs this node announces and sends
 // gratuitous ARP / unsolicited NA when it starts announcing one. Wiring only; see
-// speaker/io/include/l1net/speaker/io/speaker.hpp for the design.
+// speaker/io/include/l1net/speaker/io/speaker.hpp for the design, and failover.hpp next to it
+// for the heartbeat mesh that decides which node owns each IP.
 //
 // Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime start-up failure (socket in use, netlink
-// unavailable), 2 on usage or configuration errors (bad flags, invalid manifests).
+// unavailable), 2 on usage or configuration errors (bad flags, invalid manifests, no
+// --mesh-key-file without --insecure-mesh).
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -21,9 +23,11 @@
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/io/commands.hpp"
 #include "l1net/speaker/io/control.hpp"
+#include "l1net/speaker/io/failover.hpp"
 #include "l1net/speaker/io/frame_socket.hpp"
 #include "l1net/speaker/io/netlink.hpp"
 #include "l1net/speaker/io/speaker.hpp"
+#include "l1net/speaker/mesh_service.hpp"
 
 namespace po = boost::program_options;
 using namespace l1net;  // NOLINT(google-build-using-namespace): main only wires
@@ -42,6 +46,7 @@ struct Flags {
   bool ignore_exclude_lb = false;
   std::string lb_class;
   io::LogOptions log;
+  speaker::MeshCliOptions mesh;
 };
 
 // 0 = run, 1 = --help printed, 2 = usage error printed.
@@ -67,6 +72,7 @@ int parseFlags(int argc, char** argv, Flags& f) {
       "announce even when the node has node.kubernetes.io/exclude-from-external-load-balancers")(
       "lb-class", po::value(&f.lb_class), "only services of this loadBalancerClass");
   io::addLogOptions(desc, f.log);
+  speaker::addMeshOptions(desc, f.mesh);
   try {
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -96,7 +102,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto log = io::makeLogger("speaker");
-  if (!io::loadInitialManifests(flags.manifests, *log)) {
+  const auto initial = io::loadInitialManifests(flags.manifests, *log);
+  if (!initial) {
     return 2;
   }
 
@@ -128,14 +135,34 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Failover: ownership = MetalLB's ranking over the live members of the heartbeat mesh.
+  std::unique_ptr<speaker::Failover> failover;
+  try {
+    failover = speaker::makeFailover(ex, flags.mesh, flags.node, initial->nodes,
+                                     speaker::failoverSinks(*spk), io::makeLogger("speaker.mesh"));
+  } catch (const std::invalid_argument& e) {
+    log->error("{}", e.what());
+    return 2;
+  } catch (const std::system_error& e) {
+    log->error("{}", e.what());
+    return 1;
+  }
+
   io::HttpServer http(ex, io::makeLogger("speaker.http"));
   io::serveMetrics(http, registry);
+  http.route("/metrics", [&registry, &failover](const io::HttpRequest& /*req*/) {
+    failover->exportMetrics(registry);
+    return io::HttpResponse{.status = 200,
+                            .content_type = std::string(metrics::kContentType),
+                            .body = registry.encode()};
+  });
   if (const auto bound = http.listen(flags.metrics_addr); !bound) {
     log->error("cannot serve metrics on {}: {}", flags.metrics_addr, bound.error().message());
     return 1;
   }
   speaker::ControlServer control(ex, io::makeLogger("speaker.control"));
   speaker::registerSpeakerCommands(control, *spk);
+  speaker::registerFailoverCommands(control, *failover);
   if (const auto r = control.listen(flags.control_socket); !r) {
     log->error("cannot listen on control socket {}: {}", flags.control_socket, r.error().message());
     return 1;
@@ -143,20 +170,29 @@ int main(int argc, char** argv) {
 
   speaker::LibnlNetlink netlink(ex, io::makeLogger("speaker.link"));
   io::FileObjectSource source(ex, flags.manifests, io::makeLogger("speaker.manifests"));
+  spk->onUsableChange([&failover](bool usable) { failover->setEligible(usable); });
   try {
     netlink.start([&spk](const std::vector<speaker::Link>& links) { spk->setLinks(links); });
-    source.start([&spk](const manifest::ManifestSet& set) { spk->setManifests(set); });
+    failover->setEligible(spk->hasUsableInterface());
+    failover->start();  // announce nothing until the mesh has settled
+    source.start([&spk, &failover](const manifest::ManifestSet& set) {
+      failover->setNodes(set.nodes);
+      spk->setManifests(set);
+    });
   } catch (const std::exception& e) {
     log->error("start-up failed: {}", e.what());
     return 1;
   }
   auto stop = io::awaitStopSignal(ex, [&](int signo) {
     log->info("signal {}: stopping", signo);
+    // Leave first so peers take over at once: nothing can be answered in between (one thread),
+    // while closing the packet sockets takes milliseconds (the kernel waits for an RCU grace).
+    failover->leave();
+    spk->stop();
     source.stop();
     netlink.stop();
     control.stop();
     http.stop();
-    spk->stop();
   });
   log->info("speaker {} running: control {}, metrics {}", flags.node, flags.control_socket,
             flags.metrics_addr);

@@ -1,6 +1,6 @@
 // speakerctl: asks a running l1net-speaker over its control socket.
 //
-//   speakerctl [--socket PATH] [-o text|json] status | explain IP | stats | garp IP
+//   speakerctl [--socket PATH] [-o text|json] status | explain IP | stats | garp IP | members
 //
 // Exit status: 0 success; 1 the daemon is unreachable or refused the request (one line on
 // stderr); 2 usage error. `-o json` prints the daemon's result object as JSON.
@@ -28,16 +28,17 @@ constexpr const char* kUsage =
     "  status       node, interfaces and announced IPs\n"
     "  explain IP   why this node does or does not announce IP\n"
     "  stats        per-IP requests/replies/gratuitous frames, drops by reason\n"
-    "  garp IP      send one gratuitous announcement round for IP now\n";
+    "  garp IP      send one gratuitous announcement round for IP now\n"
+    "  members      heartbeat mesh: each node's state, last heard, round-trip time, incarnation\n";
 
 struct Command {
   const char* name;
   bool needs_ip;
 };
-// `members` (failover: the heartbeat mesh's view) joins this table and printReply() when the
-// daemon registers it (speaker/io commands.hpp); the transport and the exit codes do not change.
-constexpr std::array<Command, 4> kCommands = {
-    {{"status", false}, {"explain", true}, {"stats", false}, {"garp", true}}};
+// `members` (failover: the heartbeat mesh's view, registered by speaker/io failover.hpp) answers
+// an array, printed by printMembers(); the transport and the exit codes are the same.
+constexpr std::array<Command, 5> kCommands = {
+    {{"status", false}, {"explain", true}, {"stats", false}, {"garp", true}, {"members", false}}};
 
 std::string str(const json::value* v) {
   if (v == nullptr || v->is_null()) {
@@ -131,6 +132,31 @@ void printGarp(const json::object& r) {
             << joined(r, "interfaces") << "\n";
 }
 
+std::string millis(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    return "-";
+  }
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(v->is_double() ? 2 : 0) << v->to_number<double>() << " ms";
+  return out.str();
+}
+
+void printMembers(const json::array& r) {
+  std::cout << pad("NAME", 20) << pad("STATE", 9) << pad("ELIGIBLE", 9) << pad("LAST HEARD", 12)
+            << pad("RTT", 11) << pad("INCARNATION", 21) << "ADDRESS\n";
+  for (const auto& v : r) {
+    const auto& m = v.as_object();
+    const bool self = m.at("self").as_bool();
+    std::string address = self ? "(self)" : str(m, "address") + ":" + str(m, "port");
+    std::cout << pad(str(m, "name"), 20) << pad(self ? "self" : str(m, "state"), 9)
+              << pad(m.at("eligible").as_bool() ? "yes" : "no", 9)
+              << pad(self ? "-" : millis(m, "last_heard_ms"), 12)
+              << pad(millis(m, "rtt_smoothed_ms"), 11) << pad(str(m, "incarnation"), 21) << address
+              << "\n";
+  }
+}
+
 void printReply(std::string_view command, const json::object& r) {
   if (command == "status") {
     printStatus(r);
@@ -221,6 +247,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
+    if (std::string_view(cmd->name) == "members") {
+      printMembers(result->as_array());
+      return 0;
+    }
     printReply(cmd->name, result->as_object());
   } catch (const std::exception& e) {
     std::cerr << "speakerctl: unexpected reply from the daemon: " << e.what() << "\n";

@@ -172,13 +172,14 @@ EOF
 }
 
 # l1t_start_speaker MANIFEST-PATH [extra flags...]: runs the daemon in the node namespace and
-# waits for its control socket.
+# waits for its control socket. One node, no peers: the heartbeat mesh runs without a key
+# (--insecure-mesh) and settles at once (failover tests: failover_lib.sh).
 l1t_start_speaker() {
   local manifests=$1
   shift
   # L1T_SPEAKER_WRAP (array): a command prefix, e.g. setpriv to drop privileges.
   ip netns exec "$L1T_NS_NODE" ${L1T_SPEAKER_WRAP[@]+"${L1T_SPEAKER_WRAP[@]}"} \
-    "$L1T_SPEAKER" --node node-a --manifests "$manifests" \
+    "$L1T_SPEAKER" --node node-a --manifests "$manifests" --insecure-mesh \
     --control-socket "$L1T_SOCK" --metrics-addr "$L1T_METRICS" --log-level debug "$@" \
     >>"$L1T_TMP/speaker.log" 2>&1 &
   L1T_SPEAKER_PID=$!

@@ -528,6 +528,17 @@ void Speaker::rearm() {
   });
 }
 
+void Speaker::reannounce() {
+  if (stopped_) {
+    return;
+  }
+  const auto now = options_.now();
+  for (auto& [index, port] : ports_) {
+    port->schedule.triggerAll(now);
+  }
+  tick();
+}
+
 Result<json::value> Speaker::garp(const net::IpAddress& ip) {
   const auto it = owned_.entries().find(ip);
   if (it == owned_.entries().end() || it->second.empty()) {

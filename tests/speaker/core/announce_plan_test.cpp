@@ -420,3 +420,127 @@ TEST_CASE("serviceIps precedence and invalid IPs") {
   REQUIRE(plan.entries.size() == 1);
   CHECK(plan.entries[0].reason == AnnounceReason::kAnnounced);
 }
+
+TEST_CASE("planAnnouncements: ranked policy, MetalLB edge cases") {
+  // sha256 order for "198.51.100.200": node-b < node-a < node-c; for "198.51.100.204":
+  // node-c < node-a < node-b (tests/speaker/core/ranking_test.cpp, from sha256sum).
+  const std::vector<std::string> members = {"node-a", "node-b", "node-c"};
+  struct Case {
+    const char* name;
+    Edit edit;
+    std::vector<std::optional<std::string>> want_owners;  // per plan entry
+    std::vector<const char*> announcers;                  // nodes announcing anything
+  };
+  const std::vector<Case> cases = {
+      {"services sharing an IP land on one node",
+       [](auto& s) {
+         s.services = {lbService("web", "one", {"198.51.100.200"}),
+                       lbService("web", "two", {"198.51.100.200"})};
+       },
+       {"node-b", "node-b"},
+       {"node-b"}},
+      {"ETP Local, no serving endpoint anywhere: nobody",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.200"})};
+         s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal;
+         s.endpoint_slices = {slice("frontend", {ep("node-b", false), ep("node-a", false)})};
+       },
+       {std::nullopt},
+       {}},
+      {"ETP Local, serving endpoint on a non-member only: nobody",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.200"})};
+         s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal;
+         s.endpoint_slices = {slice("frontend", {ep("node-w", true)})};
+       },
+       {std::nullopt},
+       {}},
+      {"ETP Local, terminating but serving endpoint counts",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.200"})};
+         s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal;
+         s.endpoint_slices = {slice("frontend", {ep("node-c", false, true)})};
+       },
+       {"node-c"},
+       {"node-c"}},
+      {"ETP Cluster ignores where endpoints are",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.200"})};
+         s.endpoint_slices = {slice("frontend", {ep("node-c", true)})};
+       },
+       {"node-b"},
+       {"node-b"}},
+      {"NetworkUnavailable winner is skipped",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.200"})};
+         s.nodes[1].conditions = {{.type = "NetworkUnavailable", .status = "True"}};
+       },
+       {"node-a"},
+       {"node-a"}},
+      {"NetworkUnavailable=False does not exclude",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.200"})};
+         s.nodes[1].conditions = {{.type = "NetworkUnavailable", .status = "False"}};
+       },
+       {"node-b"},
+       {"node-b"}},
+      {"nodeSelectors keep only covered members",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.200"})};
+         s.nodes[1].meta.labels = {{"role", "worker"}};
+         s.l2_advertisements[0].node_selectors = {sel({{"role", "lb"}})};
+       },
+       {"node-a"},
+       {"node-a"}},
+      {"serviceSelectors: only the matching ad's nodes count",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.204"})};
+         s.l2_advertisements[0].node_selectors = {sel({{"role", "none"}})};
+         manifest::L2Advertisement mine;
+         mine.meta.name = "frontend-only";
+         mine.ip_address_pools = {"doc"};
+         mine.service_selectors = {sel({{"app", "frontend"}})};
+         mine.node_selectors = {sel({{"zone", "primary"}})};
+         s.l2_advertisements.push_back(mine);
+       },
+       {"node-b"},
+       {"node-b"}},
+      {"weights add up across selectors and ads",
+       [](auto& s) {
+         s.services = {lbService("web", "frontend", {"198.51.100.204"})};
+         s.nodes[0].meta.labels["gpu"] = "true";
+         s.l2_advertisements[0].preferred_node_selectors = {{60, sel({{"zone", "primary"}})},
+                                                            {50, sel({{"gpu", "true"}})}};
+         manifest::L2Advertisement extra;
+         extra.meta.name = "extra";
+         extra.ip_address_pools = {"doc"};
+         extra.preferred_node_selectors = {{20, sel({{"gpu", "true"}})}};
+         s.l2_advertisements.push_back(extra);
+       },
+       {"node-a"},  // node-a 50 + 20 = 70 > node-b 60 > node-c 0
+       {"node-a"}},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      auto set = baseSet();
+      c.edit(set);
+      const speaker::RankedOwnershipPolicy policy(members);
+      std::vector<std::string> announcers;
+      for (const auto& local : members) {
+        const auto plan = speaker::planAnnouncements(set, local, policy);
+        REQUIRE(plan.entries.size() == c.want_owners.size());
+        for (std::size_t i = 0; i < plan.entries.size(); ++i) {
+          const auto& e = plan.entries[i];
+          // Ineligible locals (not selected, no local endpoint) do not rank; the others agree.
+          if (e.reason == AnnounceReason::kAnnounced || e.reason == AnnounceReason::kNotOwner) {
+            CHECK(e.owner == c.want_owners[i]);
+          }
+        }
+        if (!plan.announced().empty()) {
+          announcers.push_back(local);
+        }
+      }
+      CHECK(announcers == std::vector<std::string>(c.announcers.begin(), c.announcers.end()));
+    }
+  }
+}

@@ -127,3 +127,39 @@ TEST_CASE("ownership policies") {
         p.choose({.ip = "2001:db8::10", .local_node = "node-b", .eligible = {}}).has_value());
   }
 }
+
+TEST_CASE("rankNodes: full orders for 198.51.100.200-209 match sha256sum") {
+  // Computed outside this code base, as tests/integration/failover_lib.sh l1f_rank does: for each
+  // node, printf '%s' "$node#$ip" | sha256sum, then LC_ALL=C sort on the hex digests.
+  // Rows such as .200 (0x47.. < 0x87..) fail if digests were compared as signed chars, and .204
+  // (0x783d.. < 0x795c..) if only the first byte were compared with the wrong sign.
+  struct Case {
+    const char* ip;
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"198.51.100.200", {"node-b", "node-a", "node-c"}},
+      {"198.51.100.201", {"node-a", "node-b", "node-c"}},
+      {"198.51.100.202", {"node-a", "node-b", "node-c"}},
+      {"198.51.100.203", {"node-b", "node-c", "node-a"}},
+      {"198.51.100.204", {"node-c", "node-a", "node-b"}},
+      {"198.51.100.205", {"node-a", "node-c", "node-b"}},
+      {"198.51.100.206", {"node-b", "node-c", "node-a"}},
+      {"198.51.100.207", {"node-b", "node-a", "node-c"}},
+      {"198.51.100.208", {"node-b", "node-a", "node-c"}},
+      {"198.51.100.209", {"node-c", "node-b", "node-a"}},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.ip) {
+      CHECK(speaker::rankNodes(c.ip, {{"node-a", 0}, {"node-b", 0}, {"node-c", 0}}) == c.want);
+      CHECK(speaker::rankNodes(c.ip, {{"node-c", 0}, {"node-b", 0}, {"node-a", 0}}) == c.want);
+      // A member gone from the mesh: the others keep their relative order.
+      std::vector<std::string> without_first(c.want.begin() + 1, c.want.end());
+      std::vector<speaker::Candidate> rest;
+      for (const auto& n : without_first) {
+        rest.push_back({n, 0});
+      }
+      CHECK(speaker::rankNodes(c.ip, rest) == without_first);
+    }
+  }
+}

@@ -142,6 +142,10 @@ class Speaker {
   [[nodiscard]] boost::json::value status() const;
   [[nodiscard]] boost::json::value explain(const net::IpAddress& ip) const;
   [[nodiscard]] boost::json::value statsJson() const;
+  // Restarts the gratuitous burst (a round now, then +250 ms ... +2 s) for every owned (IP,
+  // interface), as after a gain. Failover calls it when a mesh member joins or comes back: the
+  // other side of a healed partition may have moved clients to itself.
+  void reannounce();
   // Sends one announcement round for ip now on every interface announcing it.
   // Errors: Errc::kNotFound when this node does not announce ip.
   [[nodiscard]] Result<boost::json::value> garp(const net::IpAddress& ip);
