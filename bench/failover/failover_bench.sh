@@ -29,9 +29,7 @@ vip=${L1F_VIPS[0]}
 mapfile -t rank < <(l1f_rank "$vip" "${L1F_NODES[@]}")
 owner=${rank[0]} next=${rank[1]}
 
-l1f_topology
-l1f_key "$L1T_TMP/mesh.key"
-l1f_manifests "$L1T_TMP/manifests.yaml"
+l1f_setup
 
 now() { echo "$EPOCHREALTIME"; }
 
@@ -51,7 +49,7 @@ wait_owner() {
   local i
   for i in $(seq 500); do
     l1t_client ping -c 1 -W 0.2 "$vip" >/dev/null 2>&1 || true
-    if [ "$(l1f_neigh_mac "$vip")" = "${L1F_MAC[$owner]}" ]; then
+    if l1f_client_at "$vip" "$owner"; then
       return 0
     fi
     sleep 0.02
@@ -130,8 +128,7 @@ run_case() {
   shift 2
   L1F_SPEAKER_FLAGS=("$@")
   stop_all
-  l1f_start_all
-  l1f_wait_mesh 2 "${L1F_NODES[@]}"
+  l1f_start_cluster
   wait_owner
   : >"$L1T_TMP/samples"
   local r

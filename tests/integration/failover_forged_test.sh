@@ -8,12 +8,9 @@ source "$(dirname "$0")/failover_lib.sh"
 l1t_require jq sha256sum curl
 
 L1F_SPEAKER_FLAGS=(--heartbeat-interval 100 --heartbeat-multiplier 20)
-l1f_topology
-l1f_key "$L1T_TMP/mesh.key"
+l1f_setup
 l1f_key "$L1T_TMP/wrong.key"
-l1f_manifests "$L1T_TMP/manifests.yaml"
-l1f_start_all
-l1f_wait_mesh 2 "${L1F_NODES[@]}"
+l1f_start_cluster
 
 vip=${L1F_VIPS[2]}
 mapfile -t rank < <(l1f_rank "$vip" "${L1F_NODES[@]}")
@@ -39,21 +36,14 @@ ip netns exec "$imp" "$L1T_SPEAKER" --node "$owner" --manifests "$L1T_TMP/impost
   "${L1F_SPEAKER_FLAGS[@]}" >>"$L1T_TMP/impostor.log" 2>&1 &
 L1T_PIDS+=($!)
 
-moved=""
-for i in $(seq 600); do
-  if [ "$(l1f_neigh_mac "$vip")" = "${L1F_MAC[$next]}" ]; then
-    moved=$(l1t_now)
-    break
-  fi
-  sleep 0.01
-done
-[ -n "$moved" ] || l1f_fail "the forged heartbeats kept $owner alive: client still at $(l1f_neigh_mac "$vip")"
+moved=$(l1f_wait_client_at "$vip" "$next" 600 0.01) ||
+  l1f_fail "the forged heartbeats kept $owner alive: client still at $(l1f_neigh_mac "$vip")"
 ms=$(l1t_elapsed_ms "$start" "$moved")
 l1t_pass "client moved to $next ${ms} ms after the crash despite the impostor"
 forged=$(l1f_metric "$next" 'l1net_mesh_dropped_total{reason="forged"}')
 [ "${forged%.*}" -gt "${forged_before%.*}" ] ||
   l1f_fail "$next counted no forged heartbeat ($forged); impostor log: $(tail -n 5 "$L1T_TMP/impostor.log")"
-state=$(l1f_ctl "$next" -o json members | jq -r --arg n "$owner" '.[] | select(.name == $n) | .state')
+state=$(l1f_member_state "$next" "$owner")
 [ "$state" = dead ] || l1f_fail "$next sees $owner as '$state', want dead"
 l1t_pass "$next dropped $((${forged%.*} - ${forged_before%.*})) forged heartbeats and sees $owner dead"
 l1t_log "PASS"

@@ -7,17 +7,14 @@
 source "$(dirname "$0")/failover_lib.sh"
 l1t_require jq arping sha256sum ping
 
-l1f_topology
-l1f_key "$L1T_TMP/mesh.key"
-l1f_manifests "$L1T_TMP/manifests.yaml"
-l1f_start_all
-l1f_wait_mesh 2 "${L1F_NODES[@]}"
+l1f_setup
+l1f_start_cluster
 
 vip=${L1F_VIPS[0]}
 mapfile -t rank < <(l1f_rank "$vip" "${L1F_NODES[@]}")
 owner=${rank[0]} next=${rank[1]}
 l1t_client ping -c 1 -W 1 "$vip" >/dev/null || l1f_fail "no ping reply from $vip"
-[ "$(l1f_neigh_mac "$vip")" = "${L1F_MAC[$owner]}" ] ||
+l1f_client_at "$vip" "$owner" ||
   l1f_fail "client resolved $vip to $(l1f_neigh_mac "$vip"), want $owner ${L1F_MAC[$owner]}"
 l1t_pass "$vip: client at $owner (${L1F_MAC[$owner]}); next in rank: $next"
 
@@ -27,15 +24,8 @@ sleep 0.3
 start=$(l1t_now)
 kill -9 "${L1F_PID[$owner]}"
 wait "${L1F_PID[$owner]}" 2>/dev/null || true
-moved=""
-for i in $(seq 300); do
-  if [ "$(l1f_neigh_mac "$vip")" = "${L1F_MAC[$next]}" ]; then
-    moved=$(l1t_now)
-    break
-  fi
-  sleep 0.01
-done
-[ -n "$moved" ] || l1f_fail "client still at $(l1f_neigh_mac "$vip") 3 s after kill -9 of $owner"
+moved=$(l1f_wait_client_at "$vip" "$next" 300 0.01) ||
+  l1f_fail "client still at $(l1f_neigh_mac "$vip") 3 s after kill -9 of $owner"
 l1t_pass "kill -9 $owner: client's entry moved to $next after $(l1t_elapsed_ms "$start" "$moved") ms"
 
 l1f_cut "$owner"
@@ -59,7 +49,7 @@ for v in "${L1F_VIPS[@]}"; do
 done
 l1t_pass "all 10 VIPs answered by the sha256 winner among ${survivors[*]}"
 
-state=$(l1f_ctl "$next" -o json members | jq -r --arg n "$owner" '.[] | select(.name == $n) | .state')
+state=$(l1f_member_state "$next" "$owner")
 [ "$state" = dead ] || l1f_fail "$next sees $owner as '$state', want dead"
 l1t_pass "$next sees $owner dead"
 l1t_log "PASS"

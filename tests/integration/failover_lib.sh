@@ -223,6 +223,20 @@ l1f_start_all() {
   done
 }
 
+# l1f_setup: the topology, a fresh $L1T_TMP/mesh.key and $L1T_TMP/manifests.yaml; no speaker yet.
+l1f_setup() {
+  l1f_topology
+  l1f_key "$L1T_TMP/mesh.key"
+  l1f_manifests "$L1T_TMP/manifests.yaml"
+}
+
+# l1f_start_cluster [extra flags]: starts every node's speaker and waits until each sees all
+# the others alive.
+l1f_start_cluster() {
+  l1f_start_all "$@"
+  l1f_wait_mesh $((${#L1F_NODES[@]} - 1)) "${L1F_NODES[@]}"
+}
+
 # Number of mesh members NODE sees alive (self excluded).
 l1f_alive_peers() {
   l1f_ctl "$1" -o json members 2>/dev/null | jq '[.[] | select(.self | not) | select(.state == "alive")] | length'
@@ -247,10 +261,35 @@ l1f_arping_mac() {
     sed -n 's/.*reply from [0-9.]* \[\([0-9A-Fa-f:]*\)\].*/\1/p' | head -n 1 | tr 'A-F' 'a-f'
 }
 
-# Lower-case MAC of the client's neighbour entry for IP ("" when none).
-l1f_neigh_mac() {
-  ip -n "$L1T_NS_CLIENT" neigh show "$1" dev eth-client |
-    awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print tolower($(i + 1))}'
+# Lower-case MAC of the client's neighbour entry for IP ("" when none); lib.sh's l1t_neigh_mac
+# under the name the failover scripts (and scripts/demo-l2.sh) use.
+l1f_neigh_mac() { l1t_neigh_mac "$1"; }
+
+# l1f_client_at VIP NODE: the client's neighbour entry for VIP holds NODE's MAC.
+l1f_client_at() { [ "$(l1f_neigh_mac "$1")" = "${L1F_MAC[$2]}" ]; }
+
+# l1f_wait_client_at VIP NODE TRIES INTERVAL: polls l1f_client_at up to TRIES times, INTERVAL
+# seconds apart; prints the time (l1t_now) it first held, or returns 1 if it never did.
+l1f_wait_client_at() {
+  local vip=$1 node=$2 tries=$3 interval=$4 i
+  for i in $(seq "$tries"); do
+    if l1f_client_at "$vip" "$node"; then
+      l1t_now
+      return 0
+    fi
+    sleep "$interval"
+  done
+  return 1
+}
+
+# l1f_member_state OBSERVER NODE: NODE's mesh state as OBSERVER sees it (alive, dead, left, ...).
+l1f_member_state() {
+  l1f_ctl "$1" -o json members | jq -r --arg n "$2" '.[] | select(.name == $n) | .state'
+}
+
+# l1f_announces NODE IP: NODE's speaker announces IP (speakerctl status).
+l1f_announces() {
+  l1f_ctl "$1" -o json status | jq -e --arg ip "$2" 'any(.announced[]; .ip == $ip)' >/dev/null
 }
 
 # l1f_cut NODE / l1f_uncut NODE: unplug / replug NODE's cable (its bridge port): a crashed node.

@@ -9,37 +9,32 @@
 source "$(dirname "$0")/failover_lib.sh"
 l1t_require jq sha256sum ping
 
-l1f_topology
-l1f_key "$L1T_TMP/mesh.key"
-l1f_manifests "$L1T_TMP/manifests.yaml"
-l1f_start_all
-l1f_wait_mesh 2 "${L1F_NODES[@]}"
+l1f_setup
+l1f_start_cluster
 
 vip=${L1F_VIPS[3]}
 mapfile -t rank < <(l1f_rank "$vip" "${L1F_NODES[@]}")
 owner=${rank[0]} next=${rank[1]}
 l1t_client ping -c 1 -W 1 "$vip" >/dev/null || l1f_fail "no ping reply from $vip"
-[ "$(l1f_neigh_mac "$vip")" = "${L1F_MAC[$owner]}" ] || l1f_fail "client not at $owner"
-
-announces() { l1f_ctl "$1" -o json status | jq -e --arg ip "$2" 'any(.announced[]; .ip == $ip)' >/dev/null; }
+l1f_client_at "$vip" "$owner" || l1f_fail "client not at $owner"
 
 l1f_isolate "$owner"
-l1t_wait_for 5 bash -c "[ \"\$(ip -n $L1T_NS_CLIENT neigh show $vip dev eth-client | grep -o '${L1F_MAC[$next]}')\" ]" ||
+l1t_wait_for 5 l1f_client_at "$vip" "$next" ||
   l1f_fail "client did not move to $next while $owner was cut off"
 for i in $(seq 100); do
   [ "$(l1f_alive_peers "$owner")" != 0 ] || break
   sleep 0.05
 done
 [ "$(l1f_alive_peers "$owner")" = 0 ] || l1f_fail "isolated $owner still hears its peers"
-announces "$owner" "$vip" || l1f_fail "isolated $owner stopped announcing $vip"
-announces "$next" "$vip" || l1f_fail "$next does not announce $vip"
+l1f_announces "$owner" "$vip" || l1f_fail "isolated $owner stopped announcing $vip"
+l1f_announces "$next" "$vip" || l1f_fail "$next does not announce $vip"
 l1t_pass "partition: $owner (isolated) and $next both announce $vip; the client is at $next"
 
 l1f_rejoin "$owner"
 start=$(l1t_now)
 stopped=""
 for i in $(seq 300); do
-  if ! announces "$next" "$vip"; then
+  if ! l1f_announces "$next" "$vip"; then
     stopped=$(l1t_now)
     break
   fi
@@ -51,7 +46,7 @@ ms=$(l1t_elapsed_ms "$start" "$stopped")
 [ "$ms" -lt 1000 ] || l1f_fail "$next stopped only $ms ms after the partition healed"
 l1t_pass "healed: $next stopped announcing $vip after $ms ms (heartbeat interval 100 ms)"
 
-l1t_wait_for 3 bash -c "[ \"\$(ip -n $L1T_NS_CLIENT neigh show $vip dev eth-client | grep -o '${L1F_MAC[$owner]}')\" ]" ||
+l1t_wait_for 3 l1f_client_at "$vip" "$owner" ||
   l1f_fail "client stayed at $(l1f_neigh_mac "$vip"): $owner did not announce again after the heal"
 l1t_pass "client back at $owner (${L1F_MAC[$owner]}) without any client-side action"
 l1t_log "PASS"

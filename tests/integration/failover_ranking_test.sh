@@ -7,11 +7,8 @@
 source "$(dirname "$0")/failover_lib.sh"
 l1t_require jq arping sha256sum
 
-l1f_topology
-l1f_key "$L1T_TMP/mesh.key"
-l1f_manifests "$L1T_TMP/manifests.yaml"
-l1f_start_all
-l1f_wait_mesh 2 "${L1F_NODES[@]}"
+l1f_setup
+l1f_start_cluster
 l1t_pass "mesh settled: every node sees 2 live peers"
 
 declare -A owned=()
@@ -26,7 +23,7 @@ for vip in "${L1F_VIPS[@]}"; do
   [ "$got" = "$want" ] || l1f_fail "$vip: answered by '${got:-nobody}', sha256 ranking says $want"
   claims=0
   for n in "${L1F_NODES[@]}"; do
-    if l1f_ctl "$n" -o json status | jq -e --arg ip "$vip" 'any(.announced[]; .ip == $ip)' >/dev/null; then
+    if l1f_announces "$n" "$vip"; then
       claims=$((claims + 1))
     fi
   done

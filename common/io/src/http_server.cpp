@@ -9,7 +9,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -17,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "l1net/io/host_port.hpp"
+#include "l1net/io/spawn.hpp"
 
 namespace l1net::io {
 
@@ -120,18 +120,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 };
 
 void HttpServer::Impl::spawn(asio::awaitable<void> work) {
-  asio::co_spawn(ex, std::move(work), [log = log](const std::exception_ptr& e) {
-    if (!e) {
-      return;
-    }
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      log->error("http server coroutine failed: {}", x.what());
-    } catch (...) {
-      log->error("http server coroutine failed");
-    }
-  });
+  spawnLogged(ex, std::move(work), log, "http server");
 }
 
 Response HttpServer::Impl::handle(const http::request<http::string_body>& req) {

@@ -17,16 +17,6 @@ bool sharingOk(const std::string& existing_sharing, const std::string& existing_
 
 std::string portText(const Port& p) { return p.protocol + "/" + std::to_string(p.port); }
 
-std::optional<ServiceFamily> familyOfIps(const IpList& ips) {
-  if (ips.size() == 1) {
-    return ips[0].is_v4() ? ServiceFamily::kV4 : ServiceFamily::kV6;
-  }
-  if (ips.size() == 2 && ips[0].is_v4() != ips[1].is_v4()) {
-    return ServiceFamily::kDual;
-  }
-  return std::nullopt;
-}
-
 AllocFailure noIpsInPool(const std::string& pool, ServiceFamily f) {
   return {Errc::kPoolExhausted,
           "no available IPs in pool " + pool + " for " + std::string(familyText(f)) + " IPFamily"};
@@ -37,6 +27,16 @@ ServiceFamily toServiceFamily(net::Family f) noexcept {
 }
 
 }  // namespace
+
+std::optional<ServiceFamily> familyOfIps(const IpList& ips) {
+  if (ips.size() == 1) {
+    return ips[0].is_v4() ? ServiceFamily::kV4 : ServiceFamily::kV6;
+  }
+  if (ips.size() == 2 && ips[0].is_v4() != ips[1].is_v4()) {
+    return ServiceFamily::kDual;
+  }
+  return std::nullopt;
+}
 
 std::string_view familyText(ServiceFamily f) noexcept {
   switch (f) {

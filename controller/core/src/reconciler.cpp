@@ -15,16 +15,6 @@ namespace {
 
 using Policy = manifest::IpFamilyPolicy;
 
-std::optional<ServiceFamily> familyOfIps(const IpList& ips) {
-  if (ips.size() == 1) {
-    return ips[0].is_v4() ? ServiceFamily::kV4 : ServiceFamily::kV6;
-  }
-  if (ips.size() == 2 && ips[0].is_v4() != ips[1].is_v4()) {
-    return ServiceFamily::kDual;
-  }
-  return std::nullopt;
-}
-
 // MetalLB's serviceFamilyChanged.
 bool familyChanged(std::optional<ServiceFamily> lb, ServiceFamily cluster, Policy policy) {
   if (!lb) {

@@ -12,7 +12,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -20,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "l1net/io/host_port.hpp"
+#include "l1net/io/spawn.hpp"
 #include "l1net/metrics/registry.hpp"
 
 namespace l1net::speaker {
@@ -70,18 +70,7 @@ struct MeshService::Impl : std::enable_shared_from_this<Impl> {
 };
 
 void MeshService::Impl::spawn(asio::awaitable<void> work) {
-  asio::co_spawn(ex, std::move(work), [log = log](const std::exception_ptr& e) {
-    if (!e) {
-      return;
-    }
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      log->error("mesh coroutine failed: {}", x.what());
-    } catch (...) {
-      log->error("mesh coroutine failed");
-    }
-  });
+  io::spawnLogged(ex, std::move(work), log, "mesh");
 }
 
 void MeshService::Impl::emit(const std::vector<MemberChange>& changes) {

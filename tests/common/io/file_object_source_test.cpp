@@ -1,6 +1,5 @@
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,27 +13,15 @@
 #include "l1net/io/object_source.hpp"
 #include "l1net/testing/doctest.hpp"
 #include "l1net/testing/fake_object_source.hpp"
+#include "l1net/testing/temp_dir.hpp"
 
 namespace io = l1net::io;
 namespace fs = std::filesystem;
 namespace manifest = l1net::manifest;
+using l1net::testing::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "l1net-src-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path path;
-};
 
 std::string pool(const std::string& name,
                  const std::string& addr = "192.168.100.220-192.168.100.240") {
@@ -154,7 +141,7 @@ TEST_CASE("FileObjectSource reacts to edits") {
   for (const auto& c : cases) {
     SUBCASE(c.name) {
       TempDir tmp;
-      const auto dir = tmp.path / "manifests";
+      const auto dir = tmp.path() / "manifests";
       fs::create_directory(dir);
       put(dir / "a.yaml", pool("a"));
       Harness h({c.watch_file ? (dir / "a.yaml").string() : dir.string()});
@@ -170,8 +157,8 @@ TEST_CASE("FileObjectSource reacts to edits") {
 
 TEST_CASE("FileObjectSource keeps the last good set") {
   TempDir tmp;
-  put(tmp.path / "a.yaml", pool("a"));
-  Harness h({tmp.path.string()});
+  put(tmp.path() / "a.yaml", pool("a"));
+  Harness h({tmp.path().string()});
   h.start();
   REQUIRE(h.snapshots.size() == 1);
 
@@ -189,7 +176,7 @@ TEST_CASE("FileObjectSource keeps the last good set") {
   };
   for (const auto& s : steps) {
     CAPTURE(s.name);
-    put(tmp.path / "a.yaml", s.text);
+    put(tmp.path() / "a.yaml", s.text);
     runUntil(h.ioc, [&] {
       return h.source.reloadFailures() >= s.want_failures && h.snapshots.size() >= s.want_snapshots;
     });
@@ -203,22 +190,22 @@ TEST_CASE("FileObjectSource keeps the last good set") {
 
 TEST_CASE("FileObjectSource ignores unrelated files") {
   TempDir tmp;
-  const auto dir = tmp.path / "m";
+  const auto dir = tmp.path() / "m";
   fs::create_directory(dir);
   put(dir / "a.yaml", pool("a"));
-  put(tmp.path / "neighbour.yaml", pool("n"));
+  put(tmp.path() / "neighbour.yaml", pool("n"));
   Harness h({dir.string()});
   h.start();
   put(dir / "notes.txt", "not a manifest");
   put(dir / ".hidden.yaml", pool("hidden"));
-  put(tmp.path / "neighbour.yaml", pool("n2"));
+  put(tmp.path() / "neighbour.yaml", pool("n2"));
   runFor(h.ioc, 200ms);
   CHECK(h.snapshots.size() == 1);
 }
 
 TEST_CASE("FileObjectSource waits for a missing file") {
   TempDir tmp;
-  const auto file = tmp.path / "late.yaml";
+  const auto file = tmp.path() / "late.yaml";
   Harness h({file.string()});
   h.start();
   CHECK(h.snapshots.empty());
@@ -230,11 +217,11 @@ TEST_CASE("FileObjectSource waits for a missing file") {
 
 TEST_CASE("FileObjectSource::stop ends callbacks") {
   TempDir tmp;
-  put(tmp.path / "a.yaml", pool("a"));
-  Harness h({tmp.path.string()});
+  put(tmp.path() / "a.yaml", pool("a"));
+  Harness h({tmp.path().string()});
   h.start();
   h.source.stop();
-  put(tmp.path / "a.yaml", pool("b"));
+  put(tmp.path() / "a.yaml", pool("b"));
   runFor(h.ioc, 150ms);
   CHECK(h.snapshots.size() == 1);
   h.source.stop();  // idempotent
@@ -255,7 +242,7 @@ TEST_CASE("loadInitialManifests") {
   };
   for (const auto& c : cases) {
     SUBCASE(c.name) {
-      const auto file = tmp.path / "m.yaml";
+      const auto file = tmp.path() / "m.yaml";
       fs::remove(file);
       if (!c.text.empty()) {
         put(file, c.text);

@@ -1,8 +1,6 @@
 #include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,36 +11,16 @@
 #include "l1net/io/host_port.hpp"
 #include "l1net/io/signals.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/temp_dir.hpp"
 
 namespace io = l1net::io;
 namespace fs = std::filesystem;
 using l1net::Errc;
 using l1net::make_error_code;
+using l1net::testing::readFile;
+using l1net::testing::TempDir;
 
-namespace {
-
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "l1net-io-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path path;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("parseHostPort") {
   struct Case {
@@ -90,7 +68,7 @@ TEST_CASE("parseHostPort") {
 
 TEST_CASE("writeFileAtomically") {
   TempDir dir;
-  const auto target = dir.path / "hosts";
+  const auto target = dir.path() / "hosts";
   struct Case {
     const char* name;
     std::string before;  // "" = no file
@@ -109,16 +87,16 @@ TEST_CASE("writeFileAtomically") {
         std::ofstream(target) << c.before;
       }
       REQUIRE(io::writeFileAtomically(target.string(), c.contents, c.mode).has_value());
-      CHECK(slurp(target) == c.contents);
+      CHECK(readFile(target) == c.contents);
       struct stat st {};
       REQUIRE(::stat(target.c_str(), &st) == 0);
       CHECK((st.st_mode & 0777) == c.mode);
-      CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+      CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
       fs::remove(target);
     }
   }
   SUBCASE("missing directory") {
-    const auto got = io::writeFileAtomically((dir.path / "nope" / "f").string(), "x");
+    const auto got = io::writeFileAtomically((dir.path() / "nope" / "f").string(), "x");
     REQUIRE_FALSE(got.has_value());
     CHECK(got.error() == boost::system::errc::no_such_file_or_directory);
   }
@@ -127,7 +105,7 @@ TEST_CASE("writeFileAtomically") {
     const auto got = io::writeFileAtomically(target.string(), "x");
     REQUIRE_FALSE(got.has_value());
     CHECK(fs::is_directory(target));
-    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+    CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
   }
 }
 

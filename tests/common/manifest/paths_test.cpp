@@ -1,41 +1,14 @@
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "l1net/manifest/load.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/temp_dir.hpp"
 
-namespace fs = std::filesystem;
 namespace manifest = l1net::manifest;
+using l1net::testing::TempDir;
 
 namespace {
-
-// A scratch directory removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "l1net-manifest-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-
-  [[nodiscard]] std::string path(const std::string& rel) const { return (path_ / rel).string(); }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((path_ / rel).parent_path());
-    std::ofstream(path_ / rel) << text;
-  }
-
- private:
-  fs::path path_;
-};
 
 std::string poolYaml(const std::string& name, const std::string& cidr) {
   return "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: " + name +
@@ -80,18 +53,18 @@ TEST_CASE("expandManifestPaths") {
     SUBCASE(c.name) {
       std::vector<std::string> args;
       for (const auto& a : c.args) {
-        args.push_back(dir.path(a));
+        args.push_back(dir.file(a));
       }
       std::vector<manifest::Diagnostic> errors;
       const auto got = manifest::expandManifestPaths(args, errors);
       std::vector<std::string> want;
       for (const auto& w : c.want) {
-        want.push_back(dir.path(w));
+        want.push_back(dir.file(w));
       }
       CHECK(got == want);
       REQUIRE(errors.size() == c.errors);
       if (c.errors > 0) {
-        CHECK(errors[0].format() == dir.path("nope.yaml") + ": no such file or directory");
+        CHECK(errors[0].format() == dir.file("nope.yaml") + ": no such file or directory");
       }
     }
   }
@@ -129,7 +102,7 @@ TEST_CASE("loadManifestPaths validates the union of all files") {
     SUBCASE(c.name) {
       std::vector<std::string> args;
       for (const auto& a : c.args) {
-        args.push_back(dir.path(a));
+        args.push_back(dir.file(a));
       }
       const auto r = manifest::loadManifestPaths(args);
       std::string got;
@@ -139,7 +112,7 @@ TEST_CASE("loadManifestPaths validates the union of all files") {
       std::string want;
       for (auto w : c.want_errors) {
         for (auto at = w.find('@'); at != std::string::npos; at = w.find('@')) {
-          w.replace(at, 2, dir.path(""));
+          w.replace(at, 2, dir.file(""));
         }
         want += w + "\n";
       }

@@ -4,13 +4,14 @@
 #include <vector>
 
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/hex.hpp"
 
 #include "golden_frames.hpp"
 
 namespace net = l1net::net;
 using l1net::Errc;
 using l1net::make_error_code;
-using l1net::golden::hex;
+using l1net::testing::hex;
 
 namespace {
 

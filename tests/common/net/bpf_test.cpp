@@ -9,12 +9,13 @@
 #include <linux/filter.h>
 
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/hex.hpp"
 
 #include "golden_frames.hpp"
 
 namespace net = l1net::net;
 namespace golden = l1net::golden;
-using golden::hex;
+using l1net::testing::hex;
 
 // BpfInsn must be interchangeable with the kernel's struct sock_filter.
 static_assert(sizeof(net::BpfInsn) == sizeof(sock_filter));

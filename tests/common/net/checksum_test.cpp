@@ -4,11 +4,12 @@
 #include <vector>
 
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/hex.hpp"
 
 #include "golden_frames.hpp"
 
 namespace net = l1net::net;
-using l1net::golden::hex;
+using l1net::testing::hex;
 
 TEST_CASE("internetChecksum") {
   struct Case {

@@ -3,36 +3,13 @@
 // kKernel* were captured with `tcpdump -xx` on a veth pair in a network namespace (Linux 6.x):
 // va = 02:00:00:00:00:0a (192.0.2.10, 2001:db8::a, fe80::ff:fe00:a), vb = 02:00:00:00:00:0b
 // (192.0.2.11, 2001:db8::b). The others were built by hand with an independent Python checksum
-// (which reproduces the kernel's 0x4c3b and 0xba85 below).
+// (which reproduces the kernel's 0x4c3b and 0xba85 below). Turn them into bytes with
+// l1net::testing::hex.
 #pragma once
 
-#include <cctype>
-#include <cstdint>
 #include <string_view>
-#include <vector>
 
 namespace l1net::golden {
-
-// "3333 ff00 ..." -> bytes; whitespace ignored.
-inline std::vector<std::uint8_t> hex(std::string_view text) {
-  std::vector<std::uint8_t> out;
-  int hi = -1;
-  for (const char ch : text) {
-    if (std::isxdigit(static_cast<unsigned char>(ch)) == 0) {
-      continue;
-    }
-    const int v = std::isdigit(static_cast<unsigned char>(ch)) != 0
-                      ? ch - '0'
-                      : std::tolower(static_cast<unsigned char>(ch)) - 'a' + 10;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>((hi << 4) | v));
-      hi = -1;
-    }
-  }
-  return out;
-}
 
 // Kernel ARP request: who-has 192.0.2.11 tell 192.0.2.10 (42 bytes: veth does not pad).
 inline constexpr std::string_view kKernelArpRequest =

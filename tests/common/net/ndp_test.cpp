@@ -8,14 +8,15 @@
 #include "l1net/net/checksum.hpp"
 #include "l1net/net/ipv6.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/hex.hpp"
 
 #include "golden_frames.hpp"
 
 namespace net = l1net::net;
 namespace golden = l1net::golden;
-using golden::hex;
 using l1net::Errc;
 using l1net::make_error_code;
+using l1net::testing::hex;
 
 namespace {
 

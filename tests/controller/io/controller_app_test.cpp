@@ -3,54 +3,23 @@
 #include "l1net/controller/io/controller_app.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <stdlib.h>  // mkdtemp
 
 #include "l1net/controller/io/pool_metrics.hpp"
 #include "l1net/controller/io/state_file.hpp"
 #include "l1net/io/logging.hpp"
 #include "l1net/metrics/registry.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/temp_dir.hpp"
 
 namespace ctl = l1net::controller;
 namespace fs = std::filesystem;
+using l1net::testing::readFile;
+using l1net::testing::TempDir;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "l1net-ctl-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-  [[nodiscard]] std::string path() const { return path_.string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(file(name), std::ios::binary) << text;
-    return file(name);
-  }
-
- private:
-  fs::path path_;
-};
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 const char* const kPools = R"(apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
@@ -195,7 +164,7 @@ TEST_CASE("--once -o json") {
   dir.write("20-services.yaml", kServices);
 
   SUBCASE("valid manifests: exit 0, exact JSON") {
-    const auto r = runOnce(options({dir.path()}));
+    const auto r = runOnce(options({dir.path().string()}));
     CHECK(r.code == 0);
     CHECK(r.out ==
           "{\"services\":["
@@ -218,7 +187,7 @@ spec:
   addresses:
     - 198.51.100.40-198.51.100.35
 )");
-    const auto r = runOnce(options({dir.path()}));
+    const auto r = runOnce(options({dir.path().string()}));
     CHECK(r.code == 2);
     CHECK(r.out.empty());
     INFO(r.err);

@@ -6,13 +6,14 @@
 
 #include "l1net/net/arp.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/hex.hpp"
 
 #include "../../common/net/golden_frames.hpp"
 
 namespace net = l1net::net;
 namespace speaker = l1net::speaker;
 namespace golden = l1net::golden;
-using golden::hex;
+using l1net::testing::hex;
 
 namespace {
 const net::MacAddress kMac{{0x02, 0, 0, 0, 0, 0x0b}};

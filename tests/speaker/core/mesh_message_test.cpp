@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/hex.hpp"
 
 namespace {
 
@@ -16,15 +17,7 @@ using l1net::speaker::MeshDrop;
 using l1net::speaker::MeshKey;
 using l1net::speaker::MeshMessage;
 using l1net::speaker::MeshMessageType;
-
-std::vector<std::uint8_t> fromHex(std::string_view hex) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(
-        static_cast<std::uint8_t>(std::stoul(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using l1net::testing::hex;
 
 std::vector<std::uint8_t> bytesOf(std::string_view s) { return {s.begin(), s.end()}; }
 
@@ -64,7 +57,7 @@ constexpr std::string_view kType3Mac =
     "3d12b23c27e0f25dd311b337299e601e029bab31b34611de6c55885b6a346646";
 
 std::vector<std::uint8_t> golden(std::string_view head, std::string_view mac) {
-  return fromHex(std::string(head) + std::string(kBodyTail) + std::string(mac));
+  return hex(std::string(head) + std::string(kBodyTail) + std::string(mac));
 }
 
 }  // namespace
@@ -113,7 +106,7 @@ TEST_CASE("mesh codec: decode rejects with a reason") {
       {"three bytes", {0x4c, 0x31, 0x4e}, testKey(), MeshDrop::kTruncated},
       {"bad magic", mutate([](auto& b) { b[0] = 'X'; }), testKey(), MeshDrop::kBadMagic},
       {"version 2", mutate([](auto& b) { b[4] = 2; }), testKey(), MeshDrop::kBadVersion},
-      {"header only", fromHex("4c314e4d010101"), testKey(), MeshDrop::kTruncated},
+      {"header only", hex("4c314e4d010101"), testKey(), MeshDrop::kTruncated},
       {"one byte short", mutate([](auto& b) { b.pop_back(); }), testKey(), MeshDrop::kTruncated},
       {"trailing byte", mutate([](auto& b) { b.push_back(0); }), testKey(), MeshDrop::kMalformed},
       {"from length past the end", mutate([](auto& b) { b[7] = 250; }), testKey(),
@@ -144,10 +137,10 @@ TEST_CASE("mesh codec: decode rejects with a reason") {
 
 TEST_CASE("mesh codec: zero-length names are malformed") {
   // A hand-built datagram with F = 0 and T = 6; the length check comes before the MAC.
-  auto b = fromHex(
-      "4c314e4d010101"
-      "00"
-      "066e6f64652d62");
+  auto b =
+      hex("4c314e4d010101"
+          "00"
+          "066e6f64652d62");
   b.resize(b.size() + 48 + 32, 0);
   const auto got = decodeMeshMessage(b, testKey());
   REQUIRE_FALSE(got.has_value());

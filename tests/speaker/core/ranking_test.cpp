@@ -5,25 +5,13 @@
 
 #include "l1net/speaker/ownership_policy.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/hex.hpp"
 
 namespace speaker = l1net::speaker;
 namespace manifest = l1net::manifest;
-
-namespace {
+using l1net::testing::hexOf;
 
 // Digests computed outside this code base, e.g. `printf 'node-a#198.51.100.10' | sha256sum`.
-std::string hexOf(const speaker::Sha256Digest& d) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const auto b : d) {
-    out.push_back(kDigits[b >> 4U]);
-    out.push_back(kDigits[b & 0x0fU]);
-  }
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("nodeIpDigest matches sha256sum") {
   struct Case {
     const char* node;

@@ -5,18 +5,20 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "l1net/net/arp.hpp"
 #include "l1net/net/ndp.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/hex.hpp"
 
 #include "../../common/net/golden_frames.hpp"
 
 namespace net = l1net::net;
 namespace speaker = l1net::speaker;
 namespace golden = l1net::golden;
-using golden::hex;
+using l1net::testing::hex;
 using speaker::DropReason;
 
 namespace {
@@ -70,6 +72,22 @@ std::vector<std::uint8_t> nsFrame(net::MacAddress eth_dst, net::MacAddress eth_s
 
 const net::MacAddress kSolicitedB{{0x33, 0x33, 0xff, 0, 0, 0x0b}};
 const net::MacAddress kSolicitedC{{0x33, 0x33, 0xff, 0, 0, 0x0c}};
+
+// Checks a decision against a table row: its drop reason, its reply (golden hex; nullopt = no
+// reply) and the target it decoded (nullopt = none).
+void checkDecision(const speaker::ReplyDecision& d, DropReason want,
+                   const std::optional<std::string_view>& want_reply,
+                   const std::optional<std::string>& want_target) {
+  CHECK(dropReasonName(d.drop) == dropReasonName(want));
+  CHECK(d.reply.has_value() == want_reply.has_value());
+  if (d.reply && want_reply) {
+    CHECK(*d.reply == hex(*want_reply));
+  }
+  REQUIRE(d.target.has_value() == want_target.has_value());
+  if (want_target) {
+    CHECK(d.target->to_string() == *want_target);
+  }
+}
 
 }  // namespace
 
@@ -127,15 +145,7 @@ TEST_CASE("planArpReply") {
   for (const auto& c : cases) {
     SUBCASE(c.name) {
       const auto d = speaker::planArpReply(c.frame, mac(0x0b), owns);
-      CHECK(dropReasonName(d.drop) == dropReasonName(c.want));
-      CHECK(d.reply.has_value() == c.want_reply.has_value());
-      if (d.reply && c.want_reply) {
-        CHECK(*d.reply == hex(*c.want_reply));
-      }
-      REQUIRE(d.target.has_value() == c.want_target.has_value());
-      if (c.want_target) {
-        CHECK(d.target->to_string() == *c.want_target);
-      }
+      checkDecision(d, c.want, c.want_reply, c.want_target);
     }
   }
 }
@@ -235,15 +245,7 @@ TEST_CASE("planNdpReply") {
     SUBCASE(c.name) {
       const speaker::InterfaceView iface{.mac = c.our_mac, .link_local = c.link_local};
       const auto d = speaker::planNdpReply(c.frame, iface, c.our_mac == mac(0x0a) ? owns_c : owns);
-      CHECK(dropReasonName(d.drop) == dropReasonName(c.want));
-      CHECK(d.reply.has_value() == c.want_reply.has_value());
-      if (d.reply && c.want_reply) {
-        CHECK(*d.reply == hex(*c.want_reply));
-      }
-      REQUIRE(d.target.has_value() == c.want_target.has_value());
-      if (c.want_target) {
-        CHECK(d.target->to_string() == *c.want_target);
-      }
+      checkDecision(d, c.want, c.want_reply, c.want_target);
     }
   }
 }

@@ -3,7 +3,6 @@
 #include "l1net/speaker/io/control.hpp"
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <string>
@@ -17,30 +16,15 @@
 #include <unistd.h>
 
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/quiet_logger.hpp"
+#include "l1net/testing/temp_dir.hpp"
 
 namespace l1net::speaker {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::shared_ptr<spdlog::logger> quietLogger() {
-  return std::make_shared<spdlog::logger>("control-test");  // no sinks: silent
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "l1net-ctl-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using l1net::testing::quietLogger;
+using l1net::testing::TempDir;
 
 // Runs the io_context until the client future is ready.
 Result<boost::json::object> ask(boost::asio::io_context& io, const std::string& path,
@@ -56,7 +40,7 @@ Result<boost::json::object> ask(boost::asio::io_context& io, const std::string& 
 
 TEST_CASE("control socket: commands, errors, file mode") {
   TempDir dir;
-  const auto path = (dir.path / "run" / "speaker.sock").string();  // parent created on listen
+  const auto path = (dir.path() / "run" / "speaker.sock").string();  // parent created on listen
   boost::asio::io_context io;
   ControlServer server(io.get_executor(), quietLogger());
   server.handle("status", [](const boost::json::object&) {
@@ -110,7 +94,7 @@ TEST_CASE("control socket: commands, errors, file mode") {
 
 TEST_CASE("control socket: a stale socket file is replaced") {
   TempDir dir;
-  const auto path = (dir.path / "speaker.sock").string();
+  const auto path = (dir.path() / "speaker.sock").string();
   {
     // Bind and close without unlinking: what a crashed daemon leaves behind.
     const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -132,7 +116,7 @@ TEST_CASE("control socket: a stale socket file is replaced") {
 
 TEST_CASE("control socket: a silent client is dropped and the server keeps serving") {
   TempDir dir;
-  const auto path = (dir.path / "speaker.sock").string();
+  const auto path = (dir.path() / "speaker.sock").string();
   boost::asio::io_context io;
   ControlServer server(io.get_executor(), quietLogger());
   server.handle("status",

@@ -13,7 +13,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <spdlog/logger.h>
-#include <spdlog/sinks/null_sink.h>
 
 #include "l1net/manifest/load.hpp"
 #include "l1net/metrics/registry.hpp"
@@ -25,6 +24,8 @@
 #include "l1net/testing/doctest.hpp"
 #include "l1net/testing/fake_frame_socket.hpp"
 #include "l1net/testing/fake_netlink.hpp"
+#include "l1net/testing/quiet_logger.hpp"
+#include "l1net/testing/run_until.hpp"
 
 namespace {
 
@@ -37,6 +38,8 @@ using l1net::speaker::MeshKey;
 using l1net::speaker::MeshServiceOptions;
 using l1net::speaker::OwnershipPolicy;
 using l1net::speaker::UdpMeshTransport;
+using l1net::testing::quietLogger;
+using l1net::testing::runUntil;
 using Names = std::vector<std::string>;
 
 constexpr std::chrono::milliseconds kInterval{20};
@@ -45,23 +48,6 @@ constexpr auto kDeadAfter = kInterval * kMultiplier;
 const auto kLoopback = asio::ip::make_address("127.0.0.1");
 // Peers derived from Node objects get this port: UDP discard, nothing listens.
 constexpr std::uint16_t kUnusedPort = 9;
-
-std::shared_ptr<spdlog::logger> quietLogger() {
-  return std::make_shared<spdlog::logger>("test.failover",
-                                          std::make_shared<spdlog::sinks::null_sink_mt>());
-}
-
-bool runUntil(asio::io_context& ioc, const std::function<bool()>& pred,
-              std::chrono::milliseconds timeout) {
-  const auto end = MeshClock::now() + timeout;
-  while (MeshClock::now() < end) {
-    if (pred()) {
-      return true;
-    }
-    ioc.run_for(2ms);
-  }
-  return pred();
-}
 
 // One speaker's failover: the policies it was handed, in order.
 struct Node {
@@ -259,7 +245,7 @@ TEST_CASE("failoverSinks: policies decide what the speaker announces, reannounce
   l1net::speaker::Speaker::Options o;
   o.node = "node-a";
   o.now = [&now] { return now; };
-  auto quiet = std::make_shared<spdlog::logger>("failover-test");  // no sinks: silent
+  auto quiet = quietLogger("failover-test");
   l1net::speaker::Speaker speaker(io.get_executor(), sockets, registry,
                                   {.main = quiet, .l2 = quiet}, std::move(o));
   netlink.push({l1net::testing::makeLink(2, "eth0", "02:00:00:00:0a:01", {"198.51.100.10/24"})});

@@ -11,13 +11,14 @@
 
 #include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
-#include <spdlog/sinks/null_sink.h>
 
 #include "l1net/speaker/mesh_membership.hpp"
 #include "l1net/speaker/mesh_message.hpp"
 #include "l1net/speaker/mesh_service.hpp"
 #include "l1net/speaker/mesh_transport.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/quiet_logger.hpp"
+#include "l1net/testing/run_until.hpp"
 
 namespace {
 
@@ -32,17 +33,14 @@ using l1net::speaker::MeshKey;
 using l1net::speaker::MeshService;
 using l1net::speaker::MeshServiceOptions;
 using l1net::speaker::UdpMeshTransport;
+using l1net::testing::quietLogger;
+using l1net::testing::runUntil;
 
 // Loose enough for a loaded 2-core CI box; the dead time is what the assertions are about.
 constexpr std::chrono::milliseconds kInterval{25};
 constexpr unsigned kMultiplier = 5;
 constexpr auto kDeadAfter = kInterval * kMultiplier;
 const auto kLoopback = asio::ip::make_address("127.0.0.1");
-
-std::shared_ptr<spdlog::logger> quietLogger() {
-  return std::make_shared<spdlog::logger>("test.mesh.loopback",
-                                          std::make_shared<spdlog::sinks::null_sink_mt>());
-}
 
 MeshKey keyOf(const std::string& k) { return MeshKey{{k.begin(), k.end()}}; }
 
@@ -77,21 +75,6 @@ MemberState stateOf(const MeshService& svc, const std::string& name) {
   const auto m = peerInfo(svc, name);
   REQUIRE(m.has_value());
   return m->state;
-}
-
-// Runs the io_context in small slices, calling `each` between slices, until pred() or timeout.
-bool runUntil(
-    asio::io_context& ioc, const std::function<bool()>& pred, std::chrono::milliseconds timeout,
-    const std::function<void()>& each = [] {}) {
-  const auto end = MeshClock::now() + timeout;
-  while (MeshClock::now() < end) {
-    if (pred()) {
-      return true;
-    }
-    ioc.run_for(2ms);
-    each();
-  }
-  return pred();
 }
 
 }  // namespace

@@ -2,10 +2,7 @@
 #include "l1net/speaker/mesh_service.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <deque>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -17,14 +14,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/program_options.hpp>
 #include <spdlog/logger.h>
-#include <spdlog/sinks/null_sink.h>
-#include <unistd.h>
 
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/mesh_membership.hpp"
 #include "l1net/speaker/mesh_message.hpp"
 #include "l1net/speaker/mesh_transport.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/quiet_logger.hpp"
+#include "l1net/testing/temp_dir.hpp"
 
 namespace {
 
@@ -40,6 +37,7 @@ using l1net::speaker::MeshKey;
 using l1net::speaker::MeshMessageType;
 using l1net::speaker::MeshService;
 using l1net::speaker::MeshServiceOptions;
+using l1net::testing::quietLogger;
 
 // The fake UDP socket: the test injects datagrams and reads what the service sent. State is
 // shared so the test keeps a handle after the service took the transport.
@@ -114,11 +112,6 @@ class FakeMeshTransport final : public l1net::speaker::MeshTransport {
   std::shared_ptr<FakeNet> net_;
   asio::steady_timer signal_;
 };
-
-std::shared_ptr<spdlog::logger> quietLogger() {
-  return std::make_shared<spdlog::logger>("test.mesh",
-                                          std::make_shared<spdlog::sinks::null_sink_mt>());
-}
 
 MeshKey testKey() {
   const std::string k = "0123456789abcdef";
@@ -400,33 +393,14 @@ TEST_CASE("membersJson: the speakerctl members payload") {
 
 // ---- start-up configuration ----
 
-namespace {
-
-struct TempFile {
-  std::filesystem::path path;
-  explicit TempFile(const std::string& contents) {
-    path = std::filesystem::temp_directory_path() /
-           ("l1net-mesh-key-" + std::to_string(::getpid()) + "-" +
-            std::to_string(std::hash<std::string>{}(contents)));
-    std::ofstream(path, std::ios::binary) << contents;
-  }
-  ~TempFile() {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-};
-
-}  // namespace
-
 TEST_CASE("loadMeshKeyFile") {
-  const TempFile good("0123456789abcdef0123456789abcdef\n");
-  const TempFile short_key("too-short\n");
-  const auto key = l1net::speaker::loadMeshKeyFile(good.path.string());
+  const l1net::testing::TempDir dir;
+  const auto good = dir.write("good.key", "0123456789abcdef0123456789abcdef\n");
+  const auto short_key = dir.write("short.key", "too-short\n");
+  const auto key = l1net::speaker::loadMeshKeyFile(good);
   REQUIRE(key.has_value());
   CHECK(key->bytes.size() == 32);
-  const auto bad = l1net::speaker::loadMeshKeyFile(short_key.path.string());
+  const auto bad = l1net::speaker::loadMeshKeyFile(short_key);
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error() == make_error_code(l1net::Errc::kInvalidArgument));
   const auto missing = l1net::speaker::loadMeshKeyFile("/nonexistent/l1net/mesh.key");
@@ -435,8 +409,9 @@ TEST_CASE("loadMeshKeyFile") {
 }
 
 TEST_CASE("makeMeshServiceOptions") {
-  const TempFile good("0123456789abcdef\n");
-  const TempFile short_key("short\n");
+  const l1net::testing::TempDir dir;
+  const auto good = dir.write("good.key", "0123456789abcdef\n");
+  const auto short_key = dir.write("short.key", "short\n");
   const std::vector<l1net::speaker::MeshPeer> nodes = {
       {"b", asio::ip::make_address("127.0.0.2"), 7947},
       {"c", asio::ip::make_address("127.0.0.3"), 7947}};
@@ -447,7 +422,7 @@ TEST_CASE("makeMeshServiceOptions") {
   };
   const auto with = [&](auto edit) {
     l1net::speaker::MeshCliOptions cli;
-    cli.key_file = good.path.string();
+    cli.key_file = good;
     edit(cli);
     return cli;
   };
@@ -461,8 +436,7 @@ TEST_CASE("makeMeshServiceOptions") {
       {"neither key nor insecure", with([](auto& c) { c.key_file.clear(); }),
        "refusing to run an unauthenticated"},
       {"both", with([](auto& c) { c.insecure = true; }), "mutually exclusive"},
-      {"short key", with([&](auto& c) { c.key_file = short_key.path.string(); }),
-       "16 to 4096 bytes"},
+      {"short key", with([&](auto& c) { c.key_file = short_key; }), "16 to 4096 bytes"},
       {"missing key file", with([](auto& c) { c.key_file = "/nonexistent/key"; }),
        "--mesh-key-file /nonexistent/key"},
       {"multiplier 1", with([](auto& c) { c.multiplier = 1; }), "--heartbeat-multiplier"},

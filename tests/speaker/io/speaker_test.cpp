@@ -20,6 +20,7 @@
 #include "l1net/testing/doctest.hpp"
 #include "l1net/testing/fake_frame_socket.hpp"
 #include "l1net/testing/fake_netlink.hpp"
+#include "l1net/testing/quiet_logger.hpp"
 
 namespace l1net::speaker {
 namespace {
@@ -99,7 +100,7 @@ struct Fixture {
     o.node = "node-a";
     o.exclude_patterns = std::move(excludes);
     o.now = [this] { return now; };
-    auto quiet = std::make_shared<spdlog::logger>("speaker-test");  // no sinks: silent
+    auto quiet = l1net::testing::quietLogger("speaker-test");
     speaker = std::make_unique<Speaker>(io.get_executor(), sockets, registry,
                                         Speaker::Loggers{.main = quiet, .l2 = quiet}, std::move(o));
     netlink.push(

@@ -223,5 +223,8 @@ class Allocator {
 [[nodiscard]] std::string goQuoteList(const std::vector<std::string>& items);
 [[nodiscard]] std::string goQuoteIps(const IpList& ips);
 [[nodiscard]] std::string_view familyText(ServiceFamily f) noexcept;  // "ipv4" / "ipv6" / "dual"
+// The family of a service's assigned IPs: one IP gives its family, an IPv4 + IPv6 pair gives
+// kDual; any other list (none, more than two, two of one family) gives nullopt.
+[[nodiscard]] std::optional<ServiceFamily> familyOfIps(const IpList& ips);
 
 }  // namespace l1net::controller
