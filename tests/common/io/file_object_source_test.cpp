@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string pool(const std::string& name,
-                 const std::string& addr = "192.168.100.220-192.168.100.240") {
+                 const std::string& addr = "198.51.100.220-198.51.100.240") {
   return "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: " + name +
          "\n  namespace: metallb-system\nspec:\n  addresses:\n  - " + addr + "\n";
 }
@@ -113,12 +113,12 @@ TEST_CASE("FileObjectSource reacts to edits") {
        {"c"}},
       {"new file in dir",
        false,
-       [](const fs::path& d) { put(d / "b.yml", pool("z", "10.0.1.0/24")); },
+       [](const fs::path& d) { put(d / "b.yml", pool("z", "203.0.113.0/24")); },
        {"a", "z"}},
       {"file removed from dir",
        false,
        [](const fs::path& d) {
-         put(d / "b.yaml", pool("b", "10.0.0.0/24"));
+         put(d / "b.yaml", pool("b", "192.0.2.0/24"));
          fs::remove(d / "a.yaml");
        },
        {"b"}},

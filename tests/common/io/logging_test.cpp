@@ -53,7 +53,7 @@ TEST_CASE("json log lines") {
     std::string want_msg;  // after JSON decoding
   };
   const std::vector<Case> cases = {
-      {"plain", "pool lan: assigned 192.168.100.220", "pool lan: assigned 192.168.100.220"},
+      {"plain", "pool lan: assigned 198.51.100.220", "pool lan: assigned 198.51.100.220"},
       {"quotes and backslash", R"(name "a\b")", R"(name "a\b")"},
       {"newline and tab", "line1\nline2\tx", "line1\nline2\tx"},
       {"control bytes", std::string("a\x01\x1f\x7f", 4), std::string("a\x01\x1f\x7f", 4)},

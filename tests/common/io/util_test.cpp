@@ -76,7 +76,7 @@ TEST_CASE("writeFileAtomically") {
     unsigned mode;
   };
   const std::vector<Case> cases = {
-      {"new file", "", "192.168.100.220 web.lan\n", 0644},
+      {"new file", "", "198.51.100.220 web.lan\n", 0644},
       {"replace", "old\n", "new\n", 0600},
       {"empty contents", "old\n", "", 0644},
       {"large", "", std::string(1 << 20, 'x'), 0644},

@@ -6,10 +6,12 @@
 #include <vector>
 
 #include "l1net/manifest/load.hpp"
+#include "l1net/net/address.hpp"
 #include "l1net/testing/doctest.hpp"
 
 namespace fs = std::filesystem;
 namespace manifest = l1net::manifest;
+namespace net = l1net::net;
 
 namespace {
 
@@ -60,12 +62,21 @@ TEST_CASE("config/ holds the platform pool, its advertisement and whoami") {
   CHECK(pool.meta.ns == "metallb-system");
   CHECK(pool.auto_assign);
   REQUIRE(pool.addresses.size() == 1);
-  std::vector<std::string> cidrs;
-  for (const auto& c : pool.addresses[0].cidrs) {
-    cidrs.push_back(c.toString());
+  // The platform range summarises as MetalLB does: /30, /28, /32, contiguous, covering exactly the
+  // range written in the file (its text stays in config/; tests use documentation ranges).
+  const auto range = net::parseRange(pool.addresses[0].text);
+  REQUIRE(range.has_value());
+  const auto& cidrs = pool.addresses[0].cidrs;
+  REQUIRE(cidrs.size() == 3);
+  CHECK(cidrs[0].prefix == 30);
+  CHECK(cidrs[1].prefix == 28);
+  CHECK(cidrs[2].prefix == 32);
+  CHECK(cidrs.front().first() == range->first);
+  CHECK(cidrs.back().last() == range->last);
+  for (std::size_t i = 1; i < cidrs.size(); ++i) {
+    CHECK(net::nextAddress(cidrs[i - 1].last()) == cidrs[i].first());
   }
-  CHECK(cidrs ==
-        std::vector<std::string>{"192.168.100.220/30", "192.168.100.224/28", "192.168.100.240/32"});
+  CHECK(net::countToString(range->size()) == "21");
   REQUIRE(r.set.l2_advertisements.size() == 1);
   CHECK(r.set.l2_advertisements[0].ip_address_pools == std::vector<std::string>{"default"});
   REQUIRE(r.set.services.size() == 1);

@@ -53,8 +53,8 @@ spec:
   externalTrafficPolicy: Local
   ipFamilies: [IPv4, IPv6]
   ipFamilyPolicy: PreferDualStack
-  clusterIP: 10.96.0.10
-  clusterIPs: [10.96.0.10, "fd00::10"]
+  clusterIP: 198.51.100.10
+  clusterIPs: [198.51.100.10, "2001:db8::10"]
 status:
   loadBalancer:
     ingress:
@@ -88,7 +88,7 @@ status:
          CHECK(svc.external_traffic_policy == manifest::TrafficPolicy::kLocal);
          CHECK(svc.ip_families == std::vector<net::Family>{net::Family::kV4, net::Family::kV6});
          CHECK(svc.ip_family_policy == manifest::IpFamilyPolicy::kPreferDualStack);
-         CHECK(svc.cluster_ips == std::vector<std::string>{"10.96.0.10", "fd00::10"});
+         CHECK(svc.cluster_ips == std::vector<std::string>{"198.51.100.10", "2001:db8::10"});
          REQUIRE(svc.ingress.size() == 2);
          CHECK(svc.ingress[0].ip == "198.51.100.10");
          CHECK(svc.ingress[1].hostname == "lb.example.org");
@@ -142,10 +142,10 @@ metadata:
   labels: {kubernetes.io/service-name: web}
 addressType: IPv4
 endpoints:
-  - addresses: [10.244.1.5]
+  - addresses: [198.51.100.15]
     conditions: {ready: true, serving: true, terminating: false}
     nodeName: worker-1
-  - addresses: [10.244.2.7, 10.244.2.8]
+  - addresses: [198.51.100.27, 198.51.100.28]
     conditions: {ready: false}
 ports:
   - {name: http, port: 8080, protocol: TCP}
@@ -158,7 +158,7 @@ ports:
          CHECK(e.meta.labels.at("kubernetes.io/service-name") == "web");
          CHECK(e.address_type == "IPv4");
          REQUIRE(e.endpoints.size() == 2);
-         CHECK(e.endpoints[0].addresses == std::vector<std::string>{"10.244.1.5"});
+         CHECK(e.endpoints[0].addresses == std::vector<std::string>{"198.51.100.15"});
          CHECK(e.endpoints[0].conditions.ready == true);
          CHECK(e.endpoints[0].conditions.serving == true);
          CHECK(e.endpoints[0].conditions.terminating == false);
@@ -338,17 +338,17 @@ TEST_CASE("loadManifestText applies defaults") {
          CHECK(svc.ingress.empty());
        }},
       {"Service: clusterIP folds into clusterIPs",
-       "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {clusterIP: 10.96.0.7}\n",
+       "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {clusterIP: 198.51.100.7}\n",
        [](const ManifestSet& s) {
          REQUIRE(s.services.size() == 1);
-         CHECK(s.services[0].cluster_ips == std::vector<std::string>{"10.96.0.7"});
+         CHECK(s.services[0].cluster_ips == std::vector<std::string>{"198.51.100.7"});
        }},
       {"Service: clusterIPs win over clusterIP",
        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
-       "spec: {clusterIP: 10.96.0.7, clusterIPs: [10.96.0.8]}\n",
+       "spec: {clusterIP: 198.51.100.7, clusterIPs: [198.51.100.8]}\n",
        [](const ManifestSet& s) {
          REQUIRE(s.services.size() == 1);
-         CHECK(s.services[0].cluster_ips == std::vector<std::string>{"10.96.0.8"});
+         CHECK(s.services[0].cluster_ips == std::vector<std::string>{"198.51.100.8"});
        }},
       {"Service: empty loadBalancerClass is kept as set",
        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {loadBalancerClass: \"\"}\n",
@@ -563,7 +563,7 @@ TEST_CASE("loadManifestText reports type errors with file, line and field") {
        "integer"},
       {"endpoint ready not a bool",
        "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: e}\n"
-       "endpoints:\n  - addresses: [10.0.0.1]\n    conditions: {ready: sure}\n",
+       "endpoints:\n  - addresses: [198.51.100.1]\n    conditions: {ready: sure}\n",
        "t.yaml:6: EndpointSlice \"default/e\" endpoints[0].conditions.ready: must be true or "
        "false"},
       {"List items not a list", "apiVersion: v1\nkind: List\nitems: {a: b}\n",

@@ -64,7 +64,7 @@ Service fullService() {
   s.external_traffic_policy = manifest::TrafficPolicy::kLocal;
   s.ip_families = {net::Family::kV6, net::Family::kV4};
   s.ip_family_policy = manifest::IpFamilyPolicy::kRequireDualStack;
-  s.cluster_ips = {"fd00::7", "10.96.0.7"};
+  s.cluster_ips = {"2001:db8::7", "198.51.100.7"};
   s.ingress = {{"198.51.100.7", ""}, {"2001:db8::7", ""}, {"", "lb.example.org"}};
   return s;
 }

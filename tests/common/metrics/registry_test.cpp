@@ -104,10 +104,10 @@ TEST_CASE("Registry::encode") {
          auto& b = r.gauge("b_gauge", "B.");
          b.set({{"pool", "z"}}, 2);
          b.set({{"pool", "a"}}, 1.5);
-         r.counter("a_total", "A.").add({{"zone", "x"}, {"ip", "10.0.0.1"}}, 3);
+         r.counter("a_total", "A.").add({{"zone", "x"}, {"ip", "192.0.2.1"}}, 3);
        },
        "# HELP a_total A.\n# TYPE a_total counter\n"
-       "a_total{ip=\"10.0.0.1\",zone=\"x\"} 3\n"
+       "a_total{ip=\"192.0.2.1\",zone=\"x\"} 3\n"
        "# HELP b_gauge B.\n# TYPE b_gauge gauge\n"
        "b_gauge{pool=\"a\"} 1.5\n"
        "b_gauge{pool=\"z\"} 2\n"},

@@ -73,12 +73,12 @@ inline constexpr std::string_view kArpReplyToKernel =
     "0200 0000 000a 0200 0000 000b 0806 0001 0800 0604 0002 0200 0000 000b c000 020b"
     "0200 0000 000a c000 020a 0000 0000 0000 0000 0000 0000 0000 0000 0000";
 
-// Gratuitous ARP for 192.168.100.220 from 02:..:0b: Request (tha 0) and Reply (tha = own MAC).
+// Gratuitous ARP for 198.51.100.220 from 02:..:0b: Request (tha 0) and Reply (tha = own MAC).
 inline constexpr std::string_view kGratuitousArpRequest =
-    "ffff ffff ffff 0200 0000 000b 0806 0001 0800 0604 0001 0200 0000 000b c0a8 64dc"
-    "0000 0000 0000 c0a8 64dc 0000 0000 0000 0000 0000 0000 0000 0000 0000";
+    "ffff ffff ffff 0200 0000 000b 0806 0001 0800 0604 0001 0200 0000 000b c633 64dc"
+    "0000 0000 0000 c633 64dc 0000 0000 0000 0000 0000 0000 0000 0000 0000";
 inline constexpr std::string_view kGratuitousArpReply =
-    "ffff ffff ffff 0200 0000 000b 0806 0001 0800 0604 0002 0200 0000 000b c0a8 64dc"
-    "0200 0000 000b c0a8 64dc 0000 0000 0000 0000 0000 0000 0000 0000 0000";
+    "ffff ffff ffff 0200 0000 000b 0806 0001 0800 0604 0002 0200 0000 000b c633 64dc"
+    "0200 0000 000b c633 64dc 0000 0000 0000 0000 0000 0000 0000 0000 0000";
 
 }  // namespace l1net::golden

@@ -48,7 +48,7 @@ manifest::EndpointSlice slice(const char* service, std::vector<manifest::Endpoin
 
 manifest::Endpoint ep(const char* node_name, std::optional<bool> ready,
                       std::optional<bool> serving = std::nullopt) {
-  return {.addresses = {"10.244.0.5"},
+  return {.addresses = {"192.0.2.130"},
           .conditions = {.ready = ready, .serving = serving},
           .node_name = node_name};
 }
@@ -60,7 +60,7 @@ manifest::ManifestSet baseSet() {
   manifest::IpAddressPool def;
   def.meta.name = "default";
   def.meta.labels = {{"tier", "public"}};
-  def.addresses = {{.text = "192.168.100.220-192.168.100.240"}};
+  def.addresses = {{.text = "203.0.113.220-203.0.113.240"}};
   manifest::IpAddressPool doc;
   doc.meta.name = "doc";
   doc.addresses = {{.text = "198.51.100.0/24", .cidrs = {*net::parseCidr("198.51.100.0/24")}}};
@@ -69,7 +69,7 @@ manifest::ManifestSet baseSet() {
   v6.addresses = {{.text = "2001:db8:100::/120"}};
   manifest::IpAddressPool unadvertised;
   unadvertised.meta.name = "unadvertised";
-  unadvertised.addresses = {{.text = "10.9.0.0/24"}};
+  unadvertised.addresses = {{.text = "192.0.2.0/25"}};
   set.pools = {def, doc, v6, unadvertised};
 
   manifest::L2Advertisement ad;
@@ -85,7 +85,7 @@ manifest::ManifestSet baseSet() {
                node("node-w", {{"role", "worker"}}),
                node("node-x", {{"node.kubernetes.io/exclude-from-external-load-balancers", ""}}),
                unavailable};
-  set.services = {lbService("web", "frontend", {"192.168.100.220"})};
+  set.services = {lbService("web", "frontend", {"203.0.113.220"})};
   return set;
 }
 
@@ -106,115 +106,115 @@ TEST_CASE("explainIp: single-node policy") {
     return [i](manifest::ManifestSet& s) { s.services[0].ingress = {{.ip = i}}; };
   };
   const std::vector<Case> cases = {
-      {"announced", [](auto&) {}, "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
-      {"IP of no service", [](auto&) {}, "node-a", "192.168.100.221", AnnounceReason::kNoService},
+      {"announced", [](auto&) {}, "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
+      {"IP of no service", [](auto&) {}, "node-a", "203.0.113.221", AnnounceReason::kNoService},
       {"not a LoadBalancer", [](auto& s) { s.services[0].type = manifest::ServiceType::kNodePort; },
-       "node-a", "192.168.100.220", AnnounceReason::kNoService},
+       "node-a", "203.0.113.220", AnnounceReason::kNoService},
       {"other loadBalancerClass", [](auto& s) { s.services[0].load_balancer_class = "other"; },
-       "node-a", "192.168.100.220", AnnounceReason::kNoService},
+       "node-a", "203.0.113.220", AnnounceReason::kNoService},
       {"our loadBalancerClass",
        [](auto& s) { s.services[0].load_balancer_class = "l1net"; },
        "node-a",
-       "192.168.100.220",
+       "203.0.113.220",
        AnnounceReason::kAnnounced,
        {.load_balancer_class = "l1net"}},
-      {"IP in no pool", ingress("10.99.0.1"), "node-a", "10.99.0.1", AnnounceReason::kNoPool},
-      {"pool without ad", ingress("10.9.0.5"), "node-a", "10.9.0.5",
+      {"IP in no pool", ingress("192.0.2.200"), "node-a", "192.0.2.200", AnnounceReason::kNoPool},
+      {"pool without ad", ingress("192.0.2.5"), "node-a", "192.0.2.5",
        AnnounceReason::kPoolNotAdvertised},
       {"ad with neither pools nor selectors covers every pool",
        [&](auto& s) {
-         ingress("10.9.0.5")(s);
+         ingress("192.0.2.5")(s);
          s.l2_advertisements[0].ip_address_pools.clear();
        },
-       "node-a", "10.9.0.5", AnnounceReason::kAnnounced},
+       "node-a", "192.0.2.5", AnnounceReason::kAnnounced},
       {"pool selector matches",
        [](auto& s) {
          s.l2_advertisements[0].ip_address_pools.clear();
          s.l2_advertisements[0].ip_address_pool_selectors = {sel({{"tier", "public"}})};
        },
-       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+       "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
       {"pool selector does not match",
        [](auto& s) {
          s.l2_advertisements[0].ip_address_pools.clear();
          s.l2_advertisements[0].ip_address_pool_selectors = {sel({{"tier", "private"}})};
        },
-       "node-a", "192.168.100.220", AnnounceReason::kPoolNotAdvertised},
+       "node-a", "203.0.113.220", AnnounceReason::kPoolNotAdvertised},
       {"service selector does not match",
        [](auto& s) {
          s.l2_advertisements[0].service_selectors = {sel({{"app", "other"}})};
        },
-       "node-a", "192.168.100.220", AnnounceReason::kPoolNotAdvertised},
+       "node-a", "203.0.113.220", AnnounceReason::kPoolNotAdvertised},
       {"service selectors are ORed",
        [](auto& s) {
          s.l2_advertisements[0].service_selectors = {sel({{"app", "other"}}),
                                                      sel({{"app", "frontend"}})};
        },
-       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+       "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
       {"node selector excludes us",
        [](auto& s) {
          s.l2_advertisements[0].node_selectors = {sel({{"role", "lb"}})};
        },
-       "node-w", "192.168.100.220", AnnounceReason::kNodeNotSelected},
+       "node-w", "203.0.113.220", AnnounceReason::kNodeNotSelected},
       {"node selector includes us",
        [](auto& s) {
          s.l2_advertisements[0].node_selectors = {sel({{"role", "lb"}})};
        },
-       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
-      {"unknown node, ad without nodeSelectors", [](auto&) {}, "node-new", "192.168.100.220",
+       "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
+      {"unknown node, ad without nodeSelectors", [](auto&) {}, "node-new", "203.0.113.220",
        AnnounceReason::kAnnounced},
       {"unknown node, ad with nodeSelectors",
        [](auto& s) {
          s.l2_advertisements[0].node_selectors = {
              {{}, {{"role", manifest::LabelSelectorRequirement::Operator::kDoesNotExist, {}}}}};
        },
-       "node-new", "192.168.100.220", AnnounceReason::kNodeNotSelected},
-      {"exclude-from-external-load-balancers", [](auto&) {}, "node-x", "192.168.100.220",
+       "node-new", "203.0.113.220", AnnounceReason::kNodeNotSelected},
+      {"exclude-from-external-load-balancers", [](auto&) {}, "node-x", "203.0.113.220",
        AnnounceReason::kNodeExcluded},
       {"--ignore-exclude-lb",
        [](auto&) {},
        "node-x",
-       "192.168.100.220",
+       "203.0.113.220",
        AnnounceReason::kAnnounced,
        {.ignore_exclude_lb = true}},
       {"NetworkUnavailable",
        [](auto&) {},
        "node-y",
-       "192.168.100.220",
+       "203.0.113.220",
        AnnounceReason::kNodeExcluded,
        {.ignore_exclude_lb = true}},
       {"slices exist, none for the service",
        [](auto& s) { s.endpoint_slices = {slice("backend", {ep("node-a", true)})}; }, "node-a",
-       "192.168.100.220", AnnounceReason::kNoServingEndpoints},
+       "203.0.113.220", AnnounceReason::kNoServingEndpoints},
       {"slice in another namespace does not count",
        [](auto& s) {
          s.endpoint_slices = {slice("frontend", {ep("node-a", true)})};
          s.endpoint_slices[0].meta.ns = "other";
        },
-       "node-a", "192.168.100.220", AnnounceReason::kNoServingEndpoints},
+       "node-a", "203.0.113.220", AnnounceReason::kNoServingEndpoints},
       {"no ready endpoint",
        [](auto& s) { s.endpoint_slices = {slice("frontend", {ep("node-a", false)})}; }, "node-a",
-       "192.168.100.220", AnnounceReason::kNoServingEndpoints},
+       "203.0.113.220", AnnounceReason::kNoServingEndpoints},
       {"ready unset counts",
        [](auto& s) { s.endpoint_slices = {slice("frontend", {ep("node-b", std::nullopt)})}; },
-       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+       "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
       {"serving while not ready counts",
        [](auto& s) { s.endpoint_slices = {slice("frontend", {ep("node-b", false, true)})}; },
-       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+       "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
       {"ETP Local without a local endpoint",
        [](auto& s) {
          s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal;
          s.endpoint_slices = {slice("frontend", {ep("node-b", true)})};
        },
-       "node-a", "192.168.100.220", AnnounceReason::kNoServingEndpoints},
+       "node-a", "203.0.113.220", AnnounceReason::kNoServingEndpoints},
       {"ETP Local with a local endpoint",
        [](auto& s) {
          s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal;
          s.endpoint_slices = {slice("frontend", {ep("node-b", false), ep("node-a", true)})};
        },
-       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+       "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
       {"ETP Local without any EndpointSlice in the snapshot",
        [](auto& s) { s.services[0].external_traffic_policy = manifest::TrafficPolicy::kLocal; },
-       "node-a", "192.168.100.220", AnnounceReason::kAnnounced},
+       "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
       {"IPv6 from a pool validated later", ingress("2001:db8:100::10"), "node-a",
        "2001:db8:100::10", AnnounceReason::kAnnounced},
   };
@@ -382,22 +382,14 @@ TEST_CASE("serviceIps precedence and invalid IPs") {
     std::vector<std::string> want;
   };
   const std::vector<Case> cases = {
-      {"status wins",
-       {"192.168.100.220"},
-       "192.168.100.221",
-       "192.168.100.222",
-       {"192.168.100.220"}},
-      {"hostname-only ingress falls through",
-       {""},
-       "192.168.100.221",
-       nullptr,
-       {"192.168.100.221"}},
-      {"spec.loadBalancerIP", {}, "192.168.100.221", "192.168.100.222", {"192.168.100.221"}},
+      {"status wins", {"203.0.113.220"}, "203.0.113.221", "203.0.113.222", {"203.0.113.220"}},
+      {"hostname-only ingress falls through", {""}, "203.0.113.221", nullptr, {"203.0.113.221"}},
+      {"spec.loadBalancerIP", {}, "203.0.113.221", "203.0.113.222", {"203.0.113.221"}},
       {"annotation list",
        {},
        "",
-       " 192.168.100.222 , 2001:db8:100::5,,",
-       {"192.168.100.222", "2001:db8:100::5"}},
+       " 203.0.113.222 , 2001:db8:100::5,,",
+       {"203.0.113.222", "2001:db8:100::5"}},
       {"nothing", {}, "", nullptr, {}},
   };
   for (const auto& c : cases) {
@@ -412,7 +404,7 @@ TEST_CASE("serviceIps precedence and invalid IPs") {
   }
 
   auto set = baseSet();
-  set.services = {lbService("web", "broken", {"not-an-ip", "192.168.100.230"})};
+  set.services = {lbService("web", "broken", {"not-an-ip", "203.0.113.230"})};
   const auto plan = speaker::planAnnouncements(set, "node-a", speaker::LocalOwnershipPolicy{});
   REQUIRE(plan.invalid.size() == 1);
   CHECK(plan.invalid[0].service == "web/broken");

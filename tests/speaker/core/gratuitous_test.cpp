@@ -28,11 +28,11 @@ TEST_CASE("gratuitous frames are golden") {
   };
   const std::vector<Case> cases = {
       {"IPv4: Request (tha 0) then Reply (tha = own MAC)",
-       "192.168.100.220",
+       "198.51.100.220",
        std::nullopt,
        {golden::kGratuitousArpRequest, golden::kGratuitousArpReply}},
       {"IPv4 ignores the link-local",
-       "192.168.100.220",
+       "198.51.100.220",
        "fe80::ff:fe00:b",
        {golden::kGratuitousArpRequest, golden::kGratuitousArpReply}},
       {"IPv6 from the VIP", "2001:db8::b", std::nullopt, {golden::kUnsolicitedNaFromVip}},
@@ -58,7 +58,7 @@ TEST_CASE("gratuitous frames are golden") {
 
 // The properties Linux's arp_process needs to treat the frames as gratuitous.
 TEST_CASE("gratuitous ARP has the form Linux applies within locktime") {
-  const auto vip = boost::asio::ip::make_address_v4("192.168.100.220");
+  const auto vip = boost::asio::ip::make_address_v4("198.51.100.220");
   for (const auto& f :
        {speaker::gratuitousArpRequest(vip, kMac), speaker::gratuitousArpReply(vip, kMac)}) {
     CHECK(f.size() == 60);
