@@ -205,15 +205,7 @@ l1f_start() {
     ${L1F_SPEAKER_FLAGS[@]+"${L1F_SPEAKER_FLAGS[@]}"} "$@" >>"$(l1f_log_of "$n")" 2>&1 &
   L1F_PID[$n]=$!
   L1T_PIDS+=("$!")
-  local i
-  for i in $(seq 200); do
-    if l1f_ctl "$n" status >/dev/null 2>&1; then
-      return 0
-    fi
-    kill -0 "${L1F_PID[$n]}" 2>/dev/null || l1f_fail "$n's speaker exited at start-up"
-    sleep 0.025
-  done
-  l1f_fail "$n's control socket did not appear"
+  l1t_wait_control "$(l1f_sock "$n")" "${L1F_PID[$n]}" "$n's speaker" l1f_fail 200 0.025
 }
 
 l1f_start_all() {

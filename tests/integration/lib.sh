@@ -184,15 +184,21 @@ l1t_start_speaker() {
     >>"$L1T_TMP/speaker.log" 2>&1 &
   L1T_SPEAKER_PID=$!
   L1T_PIDS+=("$L1T_SPEAKER_PID")
-  local i
-  for i in $(seq 100); do
-    if "$L1T_CTL" --socket "$L1T_SOCK" status >/dev/null 2>&1; then
+  l1t_wait_control "$L1T_SOCK" "$L1T_SPEAKER_PID" speaker l1t_fail 100 0.05
+}
+
+# l1t_wait_control SOCK PID WHAT FAILFN TRIES INTERVAL: polls speakerctl status on SOCK until it
+# answers; calls FAILFN when the daemon PID exits first or TRIES polls INTERVAL apart run out.
+l1t_wait_control() {
+  local sock=$1 pid=$2 what=$3 fail=$4 tries=$5 interval=$6 i
+  for i in $(seq "$tries"); do
+    if "$L1T_CTL" --socket "$sock" status >/dev/null 2>&1; then
       return 0
     fi
-    kill -0 "$L1T_SPEAKER_PID" 2>/dev/null || l1t_fail "speaker exited at start-up"
-    sleep 0.05
+    kill -0 "$pid" 2>/dev/null || "$fail" "$what exited at start-up"
+    sleep "$interval"
   done
-  l1t_fail "speaker control socket did not appear"
+  "$fail" "$what control socket did not appear"
 }
 
 l1t_stop_speaker() {
