@@ -5,6 +5,7 @@
 // Exit status: 0 success; 1 the daemon is unreachable or refused the request (one line on
 // stderr); 2 usage error. `-o json` prints the daemon's result object as JSON.
 #include <cstdio>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -29,7 +30,8 @@ constexpr const char* kUsage =
     "  explain IP   why this node does or does not announce IP\n"
     "  stats        per-IP requests/replies/gratuitous frames, drops by reason\n"
     "  garp IP      send one gratuitous announcement round for IP now\n"
-    "  members      heartbeat mesh: each node's state, last heard, round-trip time, incarnation\n";
+    "  members      heartbeat mesh: each node's state, whether it may own IPs, last heard,\n"
+    "               round-trip time, start time\n";
 
 struct Command {
   const char* name;
@@ -142,18 +144,40 @@ std::string millis(const json::object& o, std::string_view key) {
   return out.str();
 }
 
+// A speaker's incarnation is the wall-clock time it started, in nanoseconds since the epoch
+// (newMeshIncarnation()): shown as that UTC time. Anything else (0 = never heard, or a small
+// test value) is shown as is.
+std::string started(const json::object& o) {
+  const auto* v = o.if_contains("incarnation");
+  if (v == nullptr || !v->is_number()) {
+    return "-";
+  }
+  const auto ns = v->to_number<std::uint64_t>();
+  constexpr std::uint64_t kYear2001Ns = 978'307'200ULL * 1'000'000'000ULL;
+  if (ns < kYear2001Ns) {
+    return ns == 0 ? "-" : std::to_string(ns);
+  }
+  const auto secs = static_cast<std::time_t>(ns / 1'000'000'000ULL);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::ostringstream out;
+  out << std::put_time(&tm, "%Y-%m-%d %H:%M:%S") << "Z";
+  return out.str();
+}
+
+// ELIGIBLE is whether the node may own IPs now (the mesh's "candidate": alive or suspect, and its
+// announcing interfaces up), not the last eligibility flag a now dead node sent.
 void printMembers(const json::array& r) {
   std::cout << pad("NAME", 20) << pad("STATE", 9) << pad("ELIGIBLE", 9) << pad("LAST HEARD", 12)
-            << pad("RTT", 11) << pad("INCARNATION", 21) << "ADDRESS\n";
+            << pad("RTT", 11) << pad("STARTED (UTC)", 21) << "ADDRESS\n";
   for (const auto& v : r) {
     const auto& m = v.as_object();
     const bool self = m.at("self").as_bool();
     std::string address = self ? "(self)" : str(m, "address") + ":" + str(m, "port");
     std::cout << pad(str(m, "name"), 20) << pad(self ? "self" : str(m, "state"), 9)
-              << pad(m.at("eligible").as_bool() ? "yes" : "no", 9)
+              << pad(m.at("candidate").as_bool() ? "yes" : "no", 9)
               << pad(self ? "-" : millis(m, "last_heard_ms"), 12)
-              << pad(millis(m, "rtt_smoothed_ms"), 11) << pad(str(m, "incarnation"), 21) << address
-              << "\n";
+              << pad(millis(m, "rtt_smoothed_ms"), 11) << pad(started(m), 21) << address << "\n";
   }
 }
 
