@@ -7,23 +7,29 @@ JOBS   ?= $(shell nproc)
 
 all: build
 
+# Everything the tests, benchmarks and demo need. Each requirement is looked for directly; what is
+# missing is installed with apt-get where dpkg/apt-get exist, and listed otherwise.
 deps:
 	@bash scripts/install-deps.sh
 
-configure: deps
+# Building needs only the compiler, CMake, Ninja and the libraries, wherever they come from.
+configure:
+	@bash scripts/install-deps.sh --build
 	@cmake --preset $(PRESET) >/dev/null
 
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
 # Unit and integration tests; integration tests need root and say so when skipped.
-test: build
+test: deps
+	@$(MAKE) --no-print-directory build
 	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300
 
 unit: build
 	@ctest --preset $(PRESET) -j $(JOBS) -L unit
 
-integration: build
+integration: deps
+	@$(MAKE) --no-print-directory build
 	@ctest --preset $(PRESET) -L integration --timeout 300
 
 # Unit tests under ASan + UBSan.
@@ -31,10 +37,16 @@ asan:
 	@$(MAKE) --no-print-directory PRESET=asan build
 	@ctest --preset asan -j $(JOBS)
 
-demo: build
-	@bash scripts/demo.sh $(BUILD)
+# The whole suite on a LAN of network namespaces (root). ARGS=--ci: no prompts.
+demo:
+	@if [ "$$(id -u)" -ne 0 ]; then \
+	  echo "make demo needs root: it creates network namespaces and opens raw sockets (sudo make demo)." >&2; \
+	  exit 1; fi
+	@$(MAKE) --no-print-directory deps build
+	@bash scripts/demo.sh $(ARGS) $(BUILD)
 
-bench: build
+bench: deps
+	@$(MAKE) --no-print-directory build
 	@for b in $(BUILD)/bench/*/*_bench; do if [ -x "$$b" ]; then "$$b" || exit 1; fi; done
 
 format:

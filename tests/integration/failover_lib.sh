@@ -254,7 +254,7 @@ l1f_arping_mac() {
 }
 
 # Lower-case MAC of the client's neighbour entry for IP ("" when none); lib.sh's l1t_neigh_mac
-# under the name the failover scripts (and scripts/demo-l2.sh) use.
+# under the name the failover scripts (and scripts/demo.sh) use.
 l1f_neigh_mac() { l1t_neigh_mac "$1"; }
 
 # l1f_client_at VIP NODE: the client's neighbour entry for VIP holds NODE's MAC.

@@ -34,7 +34,7 @@ TEST_CASE("shipped manifests load cleanly") {
   };
   const std::vector<Case> cases = {
       {"config/", "config", 1, 1, 1},
-      {"demo manifests", "scripts/demo/manifests", 2, 1, 5},
+      {"demo manifests", "scripts/demo/manifests", 2, 1, 4},
   };
   for (const auto& c : cases) {
     SUBCASE(c.name) {
