@@ -1,13 +1,20 @@
 // speakerctl: asks a running l1net-speaker over its control socket.
 //
-//   speakerctl [--socket PATH] [-o text|json] status | explain IP | stats | garp IP | members
+//   speakerctl [--socket PATH] [--timeout 5s] [-o text|json] status | explain IP | stats |
+//              garp IP | members
 //
-// Exit status: 0 success; 1 the daemon is unreachable or refused the request (one line on
-// stderr); 2 usage error. `-o json` prints the daemon's result object as JSON.
+// Exit status: 0 success; 1 the daemon is unreachable, did not answer within --timeout, sent a
+// reply that is too large or malformed, or refused the request (one line on stderr); 2 usage
+// error. `-o json` prints the daemon's result object as JSON.
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,7 +31,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: speakerctl [--socket PATH] [-o text|json] COMMAND\n"
+    "usage: speakerctl [--socket PATH] [--timeout DURATION] [-o text|json] COMMAND\n"
     "commands:\n"
     "  status       node, interfaces and announced IPs\n"
     "  explain IP   why this node does or does not announce IP\n"
@@ -71,7 +78,11 @@ std::string pad(const std::string& s, std::size_t w) {
 }
 
 void printStatus(const json::object& r) {
-  std::cout << "node: " << str(r, "node") << "\n\ninterfaces:\n";
+  std::cout << "node: " << str(r, "node") << "\n";
+  if (const auto problem = str(r, "problem"); !problem.empty()) {
+    std::cout << "problem: " << problem << "\n";
+  }
+  std::cout << "\ninterfaces:\n";
   std::cout << "  " << pad("NAME", 16) << pad("MAC", 19) << pad("STATE", 18) << "ADDRESSES\n";
   for (const auto& v : r.at("interfaces").as_array()) {
     const auto& i = v.as_object();
@@ -132,6 +143,45 @@ void printStats(const json::object& r) {
 void printGarp(const json::object& r) {
   std::cout << "sent " << str(r, "frames") << " frame(s) for " << str(r, "ip") << " on "
             << joined(r, "interfaces") << "\n";
+}
+
+// "5s", "500ms", "2.5s" or a plain number of seconds; nullopt when not a positive duration.
+std::optional<std::chrono::milliseconds> parseTimeout(std::string_view text) {
+  double factor = 1000.0;
+  if (text.ends_with("ms")) {
+    factor = 1.0;
+    text.remove_suffix(2);
+  } else if (text.ends_with("s")) {
+    text.remove_suffix(1);
+  }
+  double value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || ptr != end || !(value > 0) || value > 86'400'000.0) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(value * factor)));
+}
+
+// One line for a failed exchange (controlRequest's errors).
+std::string transportError(const boost::system::error_code& ec, const std::string& path,
+                           std::chrono::milliseconds timeout) {
+  const std::string at = "l1net-speaker at " + path;
+  if (ec == boost::system::error_code(ETIMEDOUT, boost::system::system_category())) {
+    return "no complete reply from " + at + " within " + std::to_string(timeout.count()) +
+           " ms (--timeout)";
+  }
+  if (ec == boost::system::error_code(EMSGSIZE, boost::system::system_category())) {
+    return "reply from " + at + " is larger than " +
+           std::to_string(l1net::speaker::kMaxControlReplyBytes) + " bytes; not reading it";
+  }
+  if (ec == l1net::Errc::kTruncated) {
+    return at + " closed the connection without a reply";
+  }
+  if (ec == l1net::Errc::kMalformed) {
+    return "malformed reply from " + at + ": not one JSON object";
+  }
+  return "cannot reach " + at + ": " + ec.message();
 }
 
 std::string millis(const json::object& o, std::string_view key) {
@@ -198,10 +248,13 @@ void printReply(std::string_view command, const json::object& r) {
 int main(int argc, char** argv) {
   std::string socket_path = l1net::speaker::kDefaultControlSocket;
   std::string output = "text";
+  std::string timeout_text = "5s";
   std::vector<std::string> words;
   po::options_description desc("options");
   desc.add_options()("help,h", "show this help")(
       "socket", po::value(&socket_path)->default_value(socket_path), "speaker control socket")(
+      "timeout", po::value(&timeout_text)->default_value(timeout_text),
+      "deadline for the whole exchange (5s, 500ms)")(
       "output,o", po::value(&output)->default_value(output), "output format: text or json")(
       "words", po::value(&words), "command and arguments");
   po::positional_options_description positional;
@@ -212,11 +265,19 @@ int main(int argc, char** argv) {
     po::notify(vm);
     if (vm.count("help") != 0) {
       std::cout << kUsage << "\noptions:\n  --socket PATH  (default "
-                << l1net::speaker::kDefaultControlSocket << ")\n  -o, --output text|json\n";
+                << l1net::speaker::kDefaultControlSocket
+                << ")\n  --timeout DURATION  deadline for the whole exchange (default 5s; 500ms, "
+                   "2.5s)\n  -o, --output text|json\n";
       return 0;
     }
   } catch (const po::error& e) {
     std::cerr << "speakerctl: " << e.what() << "\n" << kUsage;
+    return 2;
+  }
+  const auto timeout = parseTimeout(timeout_text);
+  if (!timeout) {
+    std::cerr << "speakerctl: --timeout must be a positive duration such as 5s or 500ms, not \""
+              << timeout_text << "\"\n";
     return 2;
   }
   if (output != "text" && output != "json") {
@@ -250,22 +311,17 @@ int main(int argc, char** argv) {
     request["ip"] = ip->to_string();
   }
 
-  const auto reply = l1net::speaker::controlRequest(socket_path, request);
+  const auto reply = l1net::speaker::controlRequest(socket_path, request, *timeout);
   if (!reply) {
-    std::cerr << "speakerctl: cannot reach l1net-speaker at " << socket_path << ": "
-              << reply.error().message() << "\n";
+    std::cerr << "speakerctl: " << transportError(reply.error(), socket_path, *timeout) << "\n";
     return 1;
   }
-  const auto* ok = reply->if_contains("ok");
-  if (ok == nullptr || !ok->is_bool() || !ok->as_bool()) {
-    std::cerr << "speakerctl: " << str(*reply, "error") << "\n";
+  const auto decoded = l1net::speaker::decodeControlReply(*reply);
+  if (!decoded.ok) {
+    std::cerr << "speakerctl: " << decoded.error << "\n";
     return 1;
   }
-  const auto* result = reply->if_contains("result");
-  if (result == nullptr) {
-    std::cerr << "speakerctl: reply without a result\n";
-    return 1;
-  }
+  const auto* result = &decoded.result;
   if (output == "json") {
     std::cout << json::serialize(*result) << "\n";
     return 0;

@@ -247,20 +247,55 @@ struct Fd {
   }
 };
 
-// Waits until fd is ready for `events`; ETIMEDOUT after the timeout.
-boost::system::error_code waitFor(int fd, short events, std::chrono::milliseconds timeout) {
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+boost::system::error_code sysError(int e) { return {e, boost::system::system_category()}; }
+
+// Waits until fd is ready for `events`; ETIMEDOUT once `deadline` has passed.
+boost::system::error_code waitFor(int fd, short events, SteadyTime deadline) {
   pollfd p{.fd = fd, .events = events, .revents = 0};
   for (;;) {
-    const int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return sysError(ETIMEDOUT);
+    }
+    const int r = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 60'000)));
     if (r > 0) {
       return {};
     }
-    if (r == 0) {
-      return {ETIMEDOUT, boost::system::system_category()};
-    }
-    if (errno != EINTR) {
+    if (r < 0 && errno != EINTR) {
       return lastError();
     }
+  }
+}
+
+// Connects a non-blocking socket; a full listen backlog (EAGAIN on a Unix socket) is retried
+// until the deadline.
+boost::system::error_code connectBy(int fd, const sockaddr_un& addr, SteadyTime deadline) {
+  for (;;) {
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) {
+      return {};
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno == EINPROGRESS) {
+      if (auto ec = waitFor(fd, POLLOUT, deadline)) {
+        return ec;
+      }
+      int err = 0;
+      socklen_t len = sizeof(err);
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      return err == 0 ? boost::system::error_code{} : sysError(err);
+    }
+    if (errno != EAGAIN) {
+      return lastError();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return sysError(ETIMEDOUT);
+    }
+    ::usleep(10'000);
   }
 }
 
@@ -268,28 +303,30 @@ boost::system::error_code waitFor(int fd, short events, std::chrono::millisecond
 
 Result<boost::json::object> controlRequest(const std::string& path,
                                            const boost::json::object& request,
-                                           std::chrono::milliseconds timeout) {
+                                           std::chrono::milliseconds timeout,
+                                           std::size_t max_reply_bytes) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
-    return boost::system::error_code(ENAMETOOLONG, boost::system::system_category());
+    return sysError(ENAMETOOLONG);
   }
-  Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (sock.fd < 0) {
     return lastError();
   }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  if (::connect(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return lastError();
+  if (auto ec = connectBy(sock.fd, addr, deadline)) {
+    return ec;
   }
   const auto line = boost::json::serialize(request) + "\n";
   for (std::size_t off = 0; off < line.size();) {
-    if (auto ec = waitFor(sock.fd, POLLOUT, timeout)) {
+    if (auto ec = waitFor(sock.fd, POLLOUT, deadline)) {
       return ec;
     }
     const auto n = ::send(sock.fd, line.data() + off, line.size() - off, MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EINTR) {
+      if (errno == EINTR || errno == EAGAIN) {
         continue;
       }
       return lastError();
@@ -297,14 +334,14 @@ Result<boost::json::object> controlRequest(const std::string& path,
     off += static_cast<std::size_t>(n);
   }
   std::string reply;
-  std::array<char, 4096> chunk{};
+  std::array<char, 65536> chunk{};
   for (;;) {
-    if (auto ec = waitFor(sock.fd, POLLIN, timeout)) {
+    if (auto ec = waitFor(sock.fd, POLLIN, deadline)) {
       return ec;
     }
     const auto n = ::recv(sock.fd, chunk.data(), chunk.size(), 0);
     if (n < 0) {
-      if (errno == EINTR) {
+      if (errno == EINTR || errno == EAGAIN) {
         continue;
       }
       return lastError();
@@ -312,10 +349,16 @@ Result<boost::json::object> controlRequest(const std::string& path,
     if (n == 0) {
       break;
     }
+    if (reply.size() + static_cast<std::size_t>(n) > max_reply_bytes) {
+      return sysError(EMSGSIZE);
+    }
     reply.append(chunk.data(), static_cast<std::size_t>(n));
     if (reply.back() == '\n') {
       break;
     }
+  }
+  if (reply.empty()) {
+    return Errc::kTruncated;
   }
   boost::system::error_code ec;
   auto v = boost::json::parse(reply, ec);
@@ -323,6 +366,31 @@ Result<boost::json::object> controlRequest(const std::string& path,
     return Errc::kMalformed;
   }
   return std::move(v.as_object());
+}
+
+ControlReply decodeControlReply(const boost::json::object& reply) {
+  const auto* ok = reply.if_contains("ok");
+  if (ok == nullptr || !ok->is_bool()) {
+    return ControlReply::failure("malformed reply: no boolean \"ok\" field");
+  }
+  if (ok->as_bool()) {
+    const auto* result = reply.if_contains("result");
+    if (result == nullptr) {
+      return ControlReply::failure("malformed reply: \"ok\" without a \"result\"");
+    }
+    return ControlReply::success(*result);
+  }
+  const auto* error = reply.if_contains("error");
+  if (error == nullptr || !error->is_string() || error->as_string().empty()) {
+    return ControlReply::failure("the daemon refused the request without saying why");
+  }
+  std::string text(error->as_string());
+  for (auto& c : text) {  // one line, printable: the daemon's text goes to a terminal
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      c = ' ';
+    }
+  }
+  return ControlReply::failure(std::move(text));
 }
 
 }  // namespace l1net::speaker

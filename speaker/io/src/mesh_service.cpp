@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -363,6 +364,12 @@ void addMeshOptions(boost::program_options::options_description& desc, MeshCliOp
 }
 
 Result<MeshKey> loadMeshKeyFile(const std::string& path) {
+  // A directory opens fine as an ifstream and fails on the first read with EIO-like errors; say
+  // what it is instead.
+  std::error_code fec;
+  if (std::filesystem::is_directory(path, fec)) {
+    return boost::system::error_code(EISDIR, boost::system::system_category());
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return boost::system::error_code(errno != 0 ? errno : ENOENT, boost::system::system_category());
@@ -422,9 +429,12 @@ MeshServiceOptions makeMeshServiceOptions(const MeshCliOptions& cli, std::string
   if (!cli.insecure) {
     auto key = loadMeshKeyFile(cli.key_file);
     if (!key) {
+      const bool is_dir =
+          key.error() == boost::system::error_code(EISDIR, boost::system::system_category());
       const auto why = key.error() == make_error_code(Errc::kInvalidArgument)
                            ? "the key must be 16 to 4096 bytes (trailing newlines ignored)"
-                           : key.error().message();
+                       : is_dir ? std::string("is a directory, not a file holding the key")
+                                : key.error().message();
       throw std::invalid_argument("--mesh-key-file " + cli.key_file + ": " + why);
     }
     opts.key = std::move(*key);

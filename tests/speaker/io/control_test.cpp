@@ -2,13 +2,19 @@
 // blocking, so it runs on a second thread while the test thread runs the server's io_context.
 #include "l1net/speaker/io/control.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/json/parse.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -127,6 +133,137 @@ TEST_CASE("control socket: a silent client is dropped and the server keeps servi
   const auto r = ask(io, path, {{"command", "status"}});
   REQUIRE(r.has_value());
   CHECK(r->at("ok").as_bool());
+}
+
+// A misbehaving daemon on a raw Unix socket, on its own thread: it reads the request line, then
+// answers with `reply` in pieces of `piece` bytes, `gap` apart (gap 0 = at once), and closes
+// (or keeps the connection open when `hold`).
+class FakeDaemon {
+ public:
+  FakeDaemon(std::string path, std::string reply, std::size_t piece, std::chrono::milliseconds gap,
+             bool hold)
+      : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    REQUIRE(::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(::listen(fd_, 4) == 0);
+    thread_ = std::thread([this, reply = std::move(reply), piece, gap, hold] {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) {
+        return;
+      }
+      char ch = 0;
+      while (::recv(c, &ch, 1, 0) == 1 && ch != '\n') {
+      }
+      for (std::size_t off = 0; off < reply.size() && !stop_; off += piece) {
+        const auto n = std::min(piece, reply.size() - off);
+        if (::send(c, reply.data() + off, n, MSG_NOSIGNAL) < 0) {
+          break;
+        }
+        if (gap.count() > 0) {
+          std::this_thread::sleep_for(gap);
+        }
+      }
+      while (hold && !stop_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      ::close(c);
+    });
+  }
+  FakeDaemon(const FakeDaemon&) = delete;
+  FakeDaemon& operator=(const FakeDaemon&) = delete;
+  ~FakeDaemon() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+
+ private:
+  int fd_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST_CASE("controlRequest: a daemon that stalls, trickles, sends garbage, nothing or too much") {
+  using std::chrono::milliseconds;
+  const auto sys = [](int e) {
+    return boost::system::error_code(e, boost::system::system_category());
+  };
+  struct Case {
+    const char* name;
+    std::string reply;
+    std::size_t piece;
+    milliseconds gap;
+    bool hold;
+    boost::system::error_code want;  // default = success
+  };
+  const std::string big(300 * 1024, 'x');
+  const std::vector<Case> cases = {
+      {"well-formed reply", "{\"ok\":true,\"result\":1}\n", 64, milliseconds(0), false, {}},
+      {"stalls without answering", "", 1, milliseconds(0), true, sys(ETIMEDOUT)},
+      // Every byte comes before a per-read timeout would fire: only an overall deadline ends it.
+      {"trickles a byte every 50 ms", std::string(100, ' '), 1, milliseconds(50), true,
+       sys(ETIMEDOUT)},
+      {"garbage", "\x01\x02 not json\n", 64, milliseconds(0), false,
+       make_error_code(Errc::kMalformed)},
+      {"a JSON array, not an object", "[1,2]\n", 64, milliseconds(0), false,
+       make_error_code(Errc::kMalformed)},
+      {"closes without a byte", "", 1, milliseconds(0), false, make_error_code(Errc::kTruncated)},
+      {"too much", big, 64 * 1024, milliseconds(0), true, sys(EMSGSIZE)},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      TempDir dir;
+      const auto path = (dir.path() / "fake.sock").string();
+      FakeDaemon fake(path, c.reply, c.piece, c.gap, c.hold);
+      const auto start = std::chrono::steady_clock::now();
+      const auto r = controlRequest(path, {{"command", "status"}}, milliseconds(400), 256 * 1024);
+      const auto took = std::chrono::steady_clock::now() - start;
+      if (c.want) {
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error() == c.want);
+      } else {
+        REQUIRE(r.has_value());
+      }
+      // The deadline covers the whole exchange (generous bound: the machine is shared).
+      CHECK(took < std::chrono::seconds(3));
+    }
+  }
+}
+
+TEST_CASE("decodeControlReply: every reply means ok+result or a non-empty reason") {
+  struct Case {
+    const char* name;
+    const char* reply;
+    bool ok;
+    const char* error;  // substring when !ok
+  };
+  const std::vector<Case> cases = {
+      {"ok with a result", R"({"ok":true,"result":{"node":"a"}})", true, ""},
+      {"ok with a null result", R"({"ok":true,"result":null})", true, ""},
+      {"refused with a reason", R"({"ok":false,"error":"unknown command"})", false,
+       "unknown command"},
+      {"empty object", "{}", false, "no boolean \"ok\""},
+      {"ok is a string", R"({"ok":"yes","result":1})", false, "no boolean \"ok\""},
+      {"ok without result", R"({"ok":true})", false, "without a \"result\""},
+      {"refused without a reason", R"({"ok":false})", false, "without saying why"},
+      {"refused with an empty reason", R"({"ok":false,"error":""})", false, "without saying why"},
+      {"refused with a non-string reason", R"({"ok":false,"error":7})", false,
+       "without saying why"},
+      {"reason with a newline stays one line", "{\"ok\":false,\"error\":\"a\\nb\"}", false, "a b"},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      const auto r = decodeControlReply(boost::json::parse(c.reply).as_object());
+      CHECK(r.ok == c.ok);
+      if (!c.ok) {
+        CHECK_FALSE(r.error.empty());
+        CHECK(r.error.find(c.error) != std::string::npos);
+      }
+    }
+  }
 }
 
 }  // namespace

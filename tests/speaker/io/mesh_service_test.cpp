@@ -406,6 +406,10 @@ TEST_CASE("loadMeshKeyFile") {
   const auto missing = l1net::speaker::loadMeshKeyFile("/nonexistent/l1net/mesh.key");
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error() == boost::system::errc::no_such_file_or_directory);
+  // A directory opens as a stream and used to fail with "Input/output error".
+  const auto dir_key = l1net::speaker::loadMeshKeyFile(dir.path().string());
+  REQUIRE_FALSE(dir_key.has_value());
+  CHECK(dir_key.error() == boost::system::errc::is_a_directory);
 }
 
 TEST_CASE("makeMeshServiceOptions") {
@@ -439,6 +443,8 @@ TEST_CASE("makeMeshServiceOptions") {
       {"short key", with([&](auto& c) { c.key_file = short_key; }), "16 to 4096 bytes"},
       {"missing key file", with([](auto& c) { c.key_file = "/nonexistent/key"; }),
        "--mesh-key-file /nonexistent/key"},
+      {"key file is a directory", with([&](auto& c) { c.key_file = dir.path().string(); }),
+       "is a directory, not a file holding the key"},
       {"multiplier 1", with([](auto& c) { c.multiplier = 1; }), "--heartbeat-multiplier"},
       {"interval 0", with([](auto& c) { c.interval_ms = 0; }), "--heartbeat-interval"},
       {"bad peer", with([](auto& c) { c.peers = {"b:127.0.0.1"}; }), "--mesh-peer 'b:127.0.0.1'"},

@@ -10,10 +10,12 @@
 // stale socket file but refusing to steal a live one), chmods it 0660, serves on the executor's
 // thread; handlers run there too. A client has 5 s to send its line (64 KiB max). A handler that
 // throws becomes {"ok":false}. stop() closes the listener and unlinks the path.
-// ControlClient is blocking (speakerctl is a one-shot CLI) with a timeout for each step.
+// controlRequest is blocking (speakerctl is a one-shot CLI) with one deadline for the whole
+// exchange and a cap on the reply size.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -67,11 +69,22 @@ class ControlServer {
   std::shared_ptr<Impl> impl_;
 };
 
-// Sends one request and returns the whole reply object ({"ok":..., ...}).
-// Errors: the connect/read/write errno (ENOENT, ECONNREFUSED, EACCES, ETIMEDOUT ...), or
+inline constexpr std::size_t kMaxControlReplyBytes = 16 * 1024 * 1024;
+
+// Sends one request and returns the whole reply object ({"ok":..., ...}). `timeout` bounds the
+// whole exchange (connect, send, every read), so a daemon that trickles bytes cannot hold the
+// caller past it. Errors: the connect/read/write errno (ENOENT, ECONNREFUSED, EACCES ...);
+// ETIMEDOUT when the deadline passed; EMSGSIZE when the reply grew beyond `max_reply_bytes`;
+// Errc::kTruncated when the daemon closed the connection without sending anything;
 // Errc::kMalformed when the reply is not a JSON object.
 [[nodiscard]] Result<boost::json::object> controlRequest(
     const std::string& path, const boost::json::object& request,
-    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    std::chrono::milliseconds timeout = std::chrono::seconds(5),
+    std::size_t max_reply_bytes = kMaxControlReplyBytes);
+
+// What a reply object means (pure): ok with its result, or not ok with a non-empty one-line
+// reason, also for replies that break the protocol ({} , "ok" not a boolean, ok without a
+// result, a refusal without an error text).
+[[nodiscard]] ControlReply decodeControlReply(const boost::json::object& reply);
 
 }  // namespace l1net::speaker
