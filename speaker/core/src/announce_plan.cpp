@@ -243,6 +243,10 @@ std::string_view announceReasonName(AnnounceReason r) noexcept {
       return "node_not_selected";
     case AnnounceReason::kNotOwner:
       return "not_owner";
+    case AnnounceReason::kNotAssigned:
+      return "not_assigned";
+    case AnnounceReason::kNodeUnknown:
+      return "node_unknown";
   }
   return "unknown";
 }
@@ -261,12 +265,14 @@ std::vector<std::string> serviceIps(const manifest::Service& svc) {
       out.push_back(ing.ip);
     }
   }
-  if (!out.empty()) {
-    return out;
-  }
+  return out;
+}
+
+std::vector<std::string> requestedIps(const manifest::Service& svc) {
   if (!svc.load_balancer_ip.empty()) {
     return {svc.load_balancer_ip};
   }
+  std::vector<std::string> out;
   const auto it = svc.meta.annotations.find(std::string(kIpsAnnotation));
   if (it == svc.meta.annotations.end()) {
     return out;
@@ -283,9 +289,24 @@ std::vector<std::string> serviceIps(const manifest::Service& svc) {
   return out;
 }
 
+std::optional<UnknownNode> findUnknownNode(const manifest::ManifestSet& set,
+                                           std::string_view local_node) {
+  if (set.nodes.empty() || findNode(set, local_node) != nullptr) {
+    return std::nullopt;
+  }
+  UnknownNode out{.node = std::string(local_node), .known = {}};
+  for (const auto& n : set.nodes) {
+    out.known.push_back(n.meta.name);
+  }
+  std::sort(out.known.begin(), out.known.end());
+  out.known.erase(std::unique(out.known.begin(), out.known.end()), out.known.end());
+  return out;
+}
+
 AnnouncePlan planAnnouncements(const manifest::ManifestSet& set, std::string_view local_node,
                                const OwnershipPolicy& policy, const AnnounceOptions& options) {
   AnnouncePlan plan;
+  plan.node_unknown = findUnknownNode(set, local_node);
   for (const auto& svc : set.services) {
     if (!serviceApplies(svc, options)) {
       continue;
@@ -300,12 +321,25 @@ AnnouncePlan planAnnouncements(const manifest::ManifestSet& set, std::string_vie
         plan.invalid.push_back({.service = sv.key, .text = text});
       }
     }
-    if (ips.empty()) {
-      continue;
+    if (!ips.empty()) {
+      const std::string ranking_key = ips.front().to_string();
+      for (const auto& ip : ips) {
+        if (plan.node_unknown) {
+          plan.entries.push_back(
+              {.ip = ip, .service = sv.key, .reason = AnnounceReason::kNodeUnknown});
+          continue;
+        }
+        plan.entries.push_back(decide(set, sv, ip, ranking_key, local_node, policy, options));
+      }
     }
-    const std::string ranking_key = ips.front().to_string();
-    for (const auto& ip : ips) {
-      plan.entries.push_back(decide(set, sv, ip, ranking_key, local_node, policy, options));
+    // Requested but not assigned (refused by the controller, or not allocated yet): explained,
+    // never announced.
+    for (const auto& text : requestedIps(svc)) {
+      const auto ip = net::parseIp(text);
+      if (ip && std::find(ips.begin(), ips.end(), *ip) == ips.end()) {
+        plan.entries.push_back(
+            {.ip = *ip, .service = sv.key, .reason = AnnounceReason::kNotAssigned});
+      }
     }
   }
   return plan;
@@ -316,6 +350,7 @@ AnnounceEntry explainIp(const manifest::ManifestSet& set, std::string_view local
                         const AnnounceOptions& options) {
   const auto plan = planAnnouncements(set, local_node, policy, options);
   std::optional<AnnounceEntry> first;
+  std::optional<AnnounceEntry> requested;  // an IP assigned elsewhere explains better
   for (const auto& e : plan.entries) {
     if (e.ip != ip) {
       continue;
@@ -323,12 +358,16 @@ AnnounceEntry explainIp(const manifest::ManifestSet& set, std::string_view local
     if (e.reason == AnnounceReason::kAnnounced) {
       return e;
     }
-    if (!first) {
-      first = e;
+    auto& slot = e.reason == AnnounceReason::kNotAssigned ? requested : first;
+    if (!slot) {
+      slot = e;
     }
   }
   if (first) {
     return *first;
+  }
+  if (requested) {
+    return *requested;
   }
   return {.ip = ip, .reason = AnnounceReason::kNoService};
 }

@@ -176,8 +176,12 @@ Speaker::Speaker(asio::any_io_executor ex, FrameSocketFactory& sockets, metrics:
                                         "Interfaces seen by the speaker, by usability state")),
       announce_failed_metric_(registry.gauge(
           "l1net_speaker_announce_failed",
-          "L2Advertisement interfaces that cannot announce an IP (missing or unusable)")) {
+          "L2Advertisement interfaces that cannot announce an IP (missing or unusable)")),
+      node_unknown_metric_(registry.gauge(
+          "l1net_speaker_node_unknown",
+          "1 when Node objects exist and none is named like --node: nothing is announced")) {
   timer_->owner = this;
+  node_unknown_metric_.set({}, 0);
   if (!log_.main) {
     log_.main = spdlog::default_logger();
   }
@@ -272,6 +276,7 @@ void Speaker::recompute() {
     return;
   }
   const auto plan = planAnnouncements(manifests_, options_.node, *policy_, options_.announce);
+  noteUnknownNode(plan.node_unknown);
   for (const auto& bad : plan.invalid) {
     log_.main->debug("service {}: invalid LoadBalancer IP \"{}\"", bad.service, bad.text);
   }
@@ -562,11 +567,39 @@ Result<json::value> Speaker::garp(const net::IpAddress& ip) {
   return json::value(std::move(out));
 }
 
+// One error when --node stops matching a Node (or the known names change), one info line when
+// it matches again; the gauge follows.
+void Speaker::noteUnknownNode(const std::optional<UnknownNode>& unknown) {
+  node_unknown_metric_.set({}, unknown ? 1 : 0);
+  if (unknown == node_unknown_) {
+    return;
+  }
+  if (unknown) {
+    log_.main->error(
+        "--node {} matches none of the {} Node object(s) ({}): announcing nothing until it does",
+        unknown->node, unknown->known.size(), joinNames(unknown->known));
+  } else if (node_unknown_) {
+    log_.main->info("--node {} now matches a Node object", options_.node);
+  }
+  node_unknown_ = unknown;
+}
+
 // ---- control-socket views ----
 
 json::value Speaker::status() const {
   json::object out;
   out["node"] = options_.node;
+  if (node_unknown_) {
+    json::array known;
+    for (const auto& n : node_unknown_->known) {
+      known.emplace_back(n);
+    }
+    out["node_unknown"] = true;
+    out["known_nodes"] = std::move(known);
+    out["problem"] = "node " + options_.node +
+                     " matches no Node object (known: " + joinNames(node_unknown_->known) +
+                     "): announcing nothing; check --node";
+  }
   json::array ifaces;
   for (const auto& l : links_) {
     const auto verdict = filter_.classify(l);
@@ -657,6 +690,16 @@ json::value Speaker::explain(const net::IpAddress& ip) const {
     case AnnounceReason::kNodeNotSelected:
       why = "node " + options_.node +
             " is not selected by the nodeSelectors of the L2Advertisements of pool " + entry.pool;
+      break;
+    case AnnounceReason::kNotAssigned:
+      why = svc +
+            " requests it, but it is not assigned (not in status.loadBalancer.ingress: "
+            "the controller refused it or has not allocated it yet)";
+      break;
+    case AnnounceReason::kNodeUnknown:
+      why = "node " + options_.node + " matches no Node object (known: " +
+            (node_unknown_ ? joinNames(node_unknown_->known) : std::string("?")) +
+            "): this speaker announces nothing; check --node";
       break;
     case AnnounceReason::kNotOwner:
       why = entry.owner ? "not the owner: node " + *entry.owner + " announces it"

@@ -160,14 +160,47 @@ TEST_CASE("explainIp: single-node policy") {
          s.l2_advertisements[0].node_selectors = {sel({{"role", "lb"}})};
        },
        "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
-      {"unknown node, ad without nodeSelectors", [](auto&) {}, "node-new", "203.0.113.220",
-       AnnounceReason::kAnnounced},
-      {"unknown node, ad with nodeSelectors",
+      // A wrong --node (host name instead of Node name) must not announce beside the real one.
+      {"wrong --node while Node objects exist", [](auto&) {}, "node-new", "203.0.113.220",
+       AnnounceReason::kNodeUnknown},
+      {"wrong --node, ad with nodeSelectors",
        [](auto& s) {
          s.l2_advertisements[0].node_selectors = {
              {{}, {{"role", manifest::LabelSelectorRequirement::Operator::kDoesNotExist, {}}}}};
        },
+       "node-new", "203.0.113.220", AnnounceReason::kNodeUnknown},
+      {"no Node objects at all: any --node announces", [](auto& s) { s.nodes.clear(); }, "node-new",
+       "203.0.113.220", AnnounceReason::kAnnounced},
+      {"no Node objects, ad with nodeSelectors",
+       [](auto& s) {
+         s.nodes.clear();
+         s.l2_advertisements[0].node_selectors = {sel({{"role", "lb"}})};
+       },
        "node-new", "203.0.113.220", AnnounceReason::kNodeNotSelected},
+      // Only status.loadBalancer.ingress is announced: a requested IP the controller refused is
+      // explained as not assigned.
+      {"requested by spec.loadBalancerIP, not assigned",
+       [](auto& s) {
+         s.services[0].ingress.clear();
+         s.services[0].load_balancer_ip = "203.0.113.225";
+       },
+       "node-a", "203.0.113.225", AnnounceReason::kNotAssigned},
+      {"requested by annotation, not assigned",
+       [](auto& s) {
+         s.services[0].ingress.clear();
+         s.services[0].meta.annotations["metallb.io/loadBalancerIPs"] = "203.0.113.226";
+       },
+       "node-a", "203.0.113.226", AnnounceReason::kNotAssigned},
+      {"requested, another IP assigned",
+       [](auto& s) { s.services[0].load_balancer_ip = "203.0.113.225"; }, "node-a", "203.0.113.225",
+       AnnounceReason::kNotAssigned},
+      {"requested by one service, assigned to another: the assignment explains",
+       [](auto& s) {
+         auto other = lbService("web", "other", {});
+         other.load_balancer_ip = "203.0.113.220";
+         s.services.insert(s.services.begin(), other);
+       },
+       "node-a", "203.0.113.220", AnnounceReason::kAnnounced},
       {"exclude-from-external-load-balancers", [](auto&) {}, "node-x", "203.0.113.220",
        AnnounceReason::kNodeExcluded},
       {"--ignore-exclude-lb",
@@ -373,24 +406,41 @@ TEST_CASE("planAnnouncements: interfaces") {
   }
 }
 
-TEST_CASE("serviceIps precedence and invalid IPs") {
+TEST_CASE("serviceIps is the ingress only; requestedIps the spec or annotation") {
   struct Case {
     const char* name;
     std::vector<const char*> ingress;
     const char* spec_ip;
     const char* annotation;  // nullptr = unset
-    std::vector<std::string> want;
+    std::vector<std::string> want_assigned;
+    std::vector<std::string> want_requested;
   };
   const std::vector<Case> cases = {
-      {"status wins", {"203.0.113.220"}, "203.0.113.221", "203.0.113.222", {"203.0.113.220"}},
-      {"hostname-only ingress falls through", {""}, "203.0.113.221", nullptr, {"203.0.113.221"}},
-      {"spec.loadBalancerIP", {}, "203.0.113.221", "203.0.113.222", {"203.0.113.221"}},
-      {"annotation list",
+      {"status",
+       {"203.0.113.220"},
+       "203.0.113.221",
+       "203.0.113.222",
+       {"203.0.113.220"},
+       {"203.0.113.221"}},
+      {"hostname-only ingress assigns nothing",
+       {""},
+       "203.0.113.221",
+       nullptr,
+       {},
+       {"203.0.113.221"}},
+      {"spec.loadBalancerIP is only a request",
+       {},
+       "203.0.113.221",
+       "203.0.113.222",
+       {},
+       {"203.0.113.221"}},
+      {"annotation list is only a request",
        {},
        "",
        " 203.0.113.222 , 2001:db8:100::5,,",
+       {},
        {"203.0.113.222", "2001:db8:100::5"}},
-      {"nothing", {}, "", nullptr, {}},
+      {"nothing", {}, "", nullptr, {}, {}},
   };
   for (const auto& c : cases) {
     SUBCASE(c.name) {
@@ -399,10 +449,45 @@ TEST_CASE("serviceIps precedence and invalid IPs") {
       if (c.annotation != nullptr) {
         svc.meta.annotations["metallb.io/loadBalancerIPs"] = c.annotation;
       }
-      CHECK(speaker::serviceIps(svc) == c.want);
+      CHECK(speaker::serviceIps(svc) == c.want_assigned);
+      CHECK(speaker::requestedIps(svc) == c.want_requested);
     }
   }
+}
 
+TEST_CASE("planAnnouncements: a refused requested IP is never announced") {
+  auto set = baseSet();
+  set.services[0].ingress.clear();
+  set.services[0].meta.annotations["metallb.io/loadBalancerIPs"] = "203.0.113.225";
+  const auto plan = speaker::planAnnouncements(set, "node-a", speaker::LocalOwnershipPolicy{});
+  CHECK(plan.announced().empty());
+  REQUIRE(plan.entries.size() == 1);
+  CHECK(plan.entries[0].reason == AnnounceReason::kNotAssigned);
+  CHECK(plan.entries[0].service == "web/frontend");
+}
+
+TEST_CASE("planAnnouncements: a wrong --node announces nothing and lists the known nodes") {
+  auto set = baseSet();
+  set.services.push_back(lbService("web", "api", {"198.51.100.10", "2001:db8:100::10"}));
+  const auto plan = speaker::planAnnouncements(set, "host-1", speaker::LocalOwnershipPolicy{});
+  CHECK(plan.announced().empty());
+  REQUIRE(plan.node_unknown.has_value());
+  CHECK(plan.node_unknown->node == "host-1");
+  CHECK(plan.node_unknown->known ==
+        std::vector<std::string>{"node-a", "node-b", "node-c", "node-w", "node-x", "node-y"});
+  REQUIRE(plan.entries.size() == 3);
+  for (const auto& e : plan.entries) {
+    CHECK(e.reason == AnnounceReason::kNodeUnknown);
+  }
+  CHECK_FALSE(speaker::planAnnouncements(set, "node-a", speaker::LocalOwnershipPolicy{})
+                  .node_unknown.has_value());
+  set.nodes.clear();
+  const auto no_nodes = speaker::planAnnouncements(set, "host-1", speaker::LocalOwnershipPolicy{});
+  CHECK_FALSE(no_nodes.node_unknown.has_value());
+  CHECK(no_nodes.announced().size() == 3);
+}
+
+TEST_CASE("planAnnouncements: invalid ingress IPs") {
   auto set = baseSet();
   set.services = {lbService("web", "broken", {"not-an-ip", "203.0.113.230"})};
   const auto plan = speaker::planAnnouncements(set, "node-a", speaker::LocalOwnershipPolicy{});

@@ -3,8 +3,15 @@
 //
 // Rules (MetalLB speaker/layer2_controller.go + internal/config, see reference/metallb-l2.md):
 //   * Services: type LoadBalancer; class-less unless AnnounceOptions::load_balancer_class names
-//     theirs. IPs: status.loadBalancer.ingress[].ip; if none, spec.loadBalancerIP, else the
-//     annotation metallb.io/loadBalancerIPs (comma list). Unparsable IPs go to Plan::invalid.
+//     theirs. IPs: status.loadBalancer.ingress[].ip only, i.e. what the controller assigned (as
+//     MetalLB, which announces only assigned IPs). A requested IP (spec.loadBalancerIP or the
+//     annotation metallb.io/loadBalancerIPs) that is not in the ingress was refused or is not
+//     assigned yet: it gets an entry with kNotAssigned, never an announcement. Unparsable IPs go
+//     to Plan::invalid.
+//   * Unknown node: when the snapshot holds Node objects and none is named local_node (a wrong
+//     --node, e.g. the host name where the Node name differs), every entry is kNodeUnknown and
+//     Plan::node_unknown lists the known names: a misnamed speaker must not announce beside the
+//     correctly named one. Without any Node object (file mode without Nodes) nothing changes.
 //   * Pool: the first IpAddressPool (load order) whose addresses contain the IP
 //   (PoolAddress::cidrs,
 //     or the text parsed with net::parsePoolAddresses when validation left them empty).
@@ -49,6 +56,8 @@ enum class AnnounceReason : std::uint8_t {
   kNodeExcluded,        // this node: exclude-from-external-load-balancers or NetworkUnavailable
   kNodeNotSelected,     // this node: no applicable ad's nodeSelectors match it
   kNotOwner,            // eligible, but the policy chose another node (owner; nullopt = nobody)
+  kNotAssigned,         // requested (spec.loadBalancerIP / annotation) but not in the ingress
+  kNodeUnknown,         // Node objects exist and none is named like this node (--node)
 };
 
 [[nodiscard]] std::string_view announceReasonName(AnnounceReason r) noexcept;  // "not_owner", ...
@@ -72,15 +81,31 @@ struct InvalidServiceIp {
   std::string text;
 };
 
+// Set when Node objects exist but none is the local node: the names that do exist (sorted).
+struct UnknownNode {
+  std::string node;
+  std::vector<std::string> known;
+  friend bool operator==(const UnknownNode&, const UnknownNode&) = default;
+};
+
+// Pure check used by planAnnouncements: nullopt when the node is known or there are no Nodes.
+[[nodiscard]] std::optional<UnknownNode> findUnknownNode(const manifest::ManifestSet& set,
+                                                         std::string_view local_node);
+
 struct AnnouncePlan {
   std::vector<AnnounceEntry> entries;  // one per (service, IP): services in load order
   std::vector<InvalidServiceIp> invalid;
+  std::optional<UnknownNode> node_unknown;
 
   [[nodiscard]] std::vector<AnnounceEntry> announced() const;  // the kAnnounced entries
 };
 
-// The LoadBalancer IP texts of a service, by the precedence above (not validated).
+// The assigned LoadBalancer IP texts of a service: status.loadBalancer.ingress[].ip (not
+// validated).
 [[nodiscard]] std::vector<std::string> serviceIps(const manifest::Service& svc);
+// The requested IP texts: spec.loadBalancerIP, else the metallb.io/loadBalancerIPs annotation
+// (comma list), trimmed (not validated).
+[[nodiscard]] std::vector<std::string> requestedIps(const manifest::Service& svc);
 
 [[nodiscard]] AnnouncePlan planAnnouncements(const manifest::ManifestSet& set,
                                              std::string_view local_node,

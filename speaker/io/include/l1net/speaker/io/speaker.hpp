@@ -168,6 +168,7 @@ class Speaker {
   void recompute();
   void applyPorts(const std::map<net::IpAddress, Announced>& next);
   void updateMetrics(const std::map<net::IpAddress, Announced>& next);
+  void noteUnknownNode(const std::optional<UnknownNode>& unknown);
   void sendRound(Port& port, const net::IpAddress& ip);
   void joinGroup(Port& port, const net::Ipv6Address& group);
   void leaveGroup(Port& port, const net::Ipv6Address& group);
@@ -191,6 +192,7 @@ class Speaker {
   SpeakerStats stats_;
   std::optional<Clock::time_point> retry_at_;  // re-open sockets that failed to open
   std::function<void(bool)> on_usable_change_;
+  std::optional<UnknownNode> node_unknown_;  // --node matches none of the Node objects
   bool stopped_ = false;
 
   struct Timer;
@@ -204,6 +206,7 @@ class Speaker {
   metrics::Family& errors_metric_;
   metrics::Family& interfaces_metric_;
   metrics::Family& announce_failed_metric_;
+  metrics::Family& node_unknown_metric_;
 };
 
 }  // namespace l1net::speaker
