@@ -1,7 +1,8 @@
-// failover_bench [RUNS]: runs failover_bench.sh (network namespaces, three speakers, a client)
-// against the daemons of the build directory this binary sits in (BUILD/bench/failover/) and
-// passes its figures through. Without root, or without the daemons, it says so and exits 0 so
-// `make bench` goes on with the other benchmarks.
+// A benchmark that is a shell script (network namespaces, speakers, a client): NAME [ARG] runs
+// L1NET_BENCH_SCRIPT against the daemons of the build directory this binary sits in
+// (BUILD/bench/<dir>/NAME) with ARG (default L1NET_BENCH_DEFAULT_ARG) and passes its figures
+// through. Without root it says so and exits 0 so `make bench` goes on with the other benchmarks.
+// Built once per script-driven benchmark (failover_bench, mesh_stress) with these definitions.
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -23,31 +24,31 @@ std::filesystem::path buildDir() {
   if (ec) {
     return "build/default";
   }
-  return self.parent_path().parent_path().parent_path();  // BUILD/bench/failover/failover_bench
+  return self.parent_path().parent_path().parent_path();  // BUILD/bench/<dir>/<binary>
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (geteuid() != 0) {
-    std::puts("failover_bench: skipped (needs root for network namespaces)");
+    std::puts(L1NET_BENCH_NAME ": skipped (needs root for network namespaces)");
     return 0;
   }
-  std::string script = L1NET_FAILOVER_SCRIPT;
+  std::string script = L1NET_BENCH_SCRIPT;
   std::string build = buildDir().string();
-  std::string runs = argc > 1 ? argv[1] : "20";
+  std::string runs = argc > 1 ? argv[1] : L1NET_BENCH_DEFAULT_ARG;
   std::string bash = "bash";
   std::array<char*, 5> args = {bash.data(), script.data(), build.data(), runs.data(), nullptr};
   pid_t pid = 0;
   if (const int rc = posix_spawnp(&pid, "bash", nullptr, nullptr, args.data(), environ); rc != 0) {
-    std::fprintf(stderr, "failover_bench: cannot run bash: %s\n",
+    std::fprintf(stderr, L1NET_BENCH_NAME ": cannot run bash: %s\n",
                  std::generic_category().message(rc).c_str());
     return 1;
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      std::perror("failover_bench: waitpid");
+      std::perror(L1NET_BENCH_NAME ": waitpid");
       return 1;
     }
   }

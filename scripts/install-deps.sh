@@ -88,6 +88,8 @@ test_reqs=(
   "has_cmd python3|python3|python3 (the demo's HTTP backend)"
   "has_cmd setpriv|util-linux|setpriv"
   "has_cmd sha256sum|coreutils|sha256sum"
+  "has_cmd stress-ng|stress-ng|stress-ng (bench/mesh_stress: saturates the CPUs)"
+  "has_cmd iptables|iptables|iptables (bench/mesh_stress: NFQUEUE loss/delay on the mesh)"
 )
 reqs=("${build_reqs[@]}")
 [ "$mode" = build ] || reqs+=("${test_reqs[@]}")
