@@ -52,7 +52,7 @@ set -e
 trap 'echo "demo: unexpected failure at line $LINENO: $BASH_COMMAND" >&2' ERR
 L1F_VIPS=()  # the VIPs come from the controller, not from failover_lib's fixed list
 CONTROLLER="$L1T_BUILD/controller/l1net-controller"
-DNSD="$L1T_BUILD/dnsd/l1net-dnsd"
+DNSD="${L1NET_DEMO_DNSD:-$L1T_BUILD/dnsd/l1net-dnsd}"  # override: a dnsd built elsewhere
 [ -x "$CONTROLLER" ] || { echo "demo: $CONTROLLER is not built (make build)" >&2; exit 1; }
 l1t_require arping ndisc6 ping jq curl python3 sha256sum dnsmasq dig
 trap 'echo; echo "demo: interrupted; removing everything it created" >&2; exit 130' INT TERM
@@ -375,12 +375,16 @@ if [ -x "$DNSD" ]; then
   ip netns exec "$NS_DNS" "$DNSD" --manifests "$MANIFESTS" --controller-state "$STATE" \
     --provider hostsfile --hosts-file "$L1T_TMP/dns/hosts" \
     --dnsmasq-pid-file "$L1T_TMP/dns/dnsmasq.pid" --state "$L1T_TMP/dns/ledger.json" \
-    --domain-filter demo.example --metrics-addr 127.0.0.1:7979 --log-level info \
+    --domain-filter demo.example --verify-server "$DNS_IP" --metrics-addr 127.0.0.1:7979 \
+    --log-level info \
     >>"$L1T_TMP/dnsd.log" 2>&1 &
   L1T_PIDS+=("$!")
   if wait_until 15 "l1net-dnsd publishing web.demo.example" dig_has_web; then
     ok "dig @$DNS_IP web.demo.example from the client: $(dig_web), published by l1net-dnsd" \
       "through dnsmasq in $(secs $(($(now_ms) - t)))"
+    detail "dnsmasq's hosts file, dnsd's block: $(awk '/^# BEGIN l1net-dnsd/ { on = 1; next }
+      /^# END l1net-dnsd/ { on = 0 } on && !/^#/ { printf "%s%s", sep, $0; sep = "; " }' \
+      "$L1T_TMP/dns/hosts")"
   else
     bad "dig @$DNS_IP web.demo.example from the client: '$(dig_web || true)', want $WEB"
   fi
