@@ -1,0 +1,383 @@
+// The Pi-hole provider and the sync loop against the FTL v6 fixture (tests/fakes/fake_pihole).
+#include "l1net/dnsd/providers/pihole.hpp"
+
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "l1net/dnsd/io/syncer.hpp"
+#include "l1net/http/client.hpp"
+#include "l1net/metrics/registry.hpp"
+#include "l1net/testing/doctest.hpp"
+#include "l1net/testing/fake_pihole.hpp"
+#include "l1net/testing/quiet_logger.hpp"
+#include "l1net/testing/run_until.hpp"
+#include "l1net/testing/temp_dir.hpp"
+
+namespace asio = boost::asio;
+namespace dnsd = l1net::dnsd;
+namespace http = l1net::http;
+using dnsd::Record;
+using dnsd::RecordType;
+using l1net::testing::FakePihole;
+using namespace std::chrono_literals;
+
+namespace {
+
+template <class T>
+T runCoro(asio::io_context& ioc, asio::awaitable<T> aw) {
+  std::optional<T> out;
+  std::exception_ptr failure;
+  asio::co_spawn(ioc, std::move(aw), [&](std::exception_ptr e, T v) {
+    failure = e;
+    out.emplace(std::move(v));
+  });
+  REQUIRE(l1net::testing::runUntil(
+      ioc, [&] { return out.has_value() || failure; }, 20s));
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  return std::move(*out);
+}
+
+void runVoid(asio::io_context& ioc, asio::awaitable<void> aw) {
+  bool done = false;
+  asio::co_spawn(ioc, std::move(aw), [&](const std::exception_ptr&) { done = true; });
+  REQUIRE(l1net::testing::runUntil(
+      ioc, [&] { return done; }, 20s));
+}
+
+http::Response raw(asio::io_context& ioc, const std::string& url, http::Request req) {
+  auto c = http::Client::create(ioc.get_executor(), url).value();
+  auto r = runCoro(ioc, c->request(std::move(req)));
+  REQUIRE(r.has_value());
+  return *r;
+}
+
+std::string login(asio::io_context& ioc, FakePihole& ph, const std::string& pw) {
+  auto r = raw(ioc, ph.url(),
+               {.method = "POST", .target = "/api/auth", .body = R"({"password":")" + pw + "\"}"});
+  if (r.status != 200) {
+    return {};
+  }
+  const auto pos = r.body.find("\"sid\":\"");
+  return r.body.substr(pos + 7, r.body.find('"', pos + 7) - pos - 7);
+}
+
+dnsd::PiholeOptions opts(const FakePihole& ph) {
+  return {.url = ph.url(), .password = "correct horse", .timeout = 3s};
+}
+
+Record a(const std::string& name, const std::string& ip) {
+  return Record{RecordType::kA, name, ip, {}};
+}
+
+}  // namespace
+
+TEST_CASE("FakePihole reproduces FTL v6 behaviour") {
+  asio::io_context ioc;
+  FakePihole ph(ioc.get_executor());
+  SUBCASE("wrong password: 401 with session.valid false") {
+    auto r = raw(ioc, ph.url(),
+                 {.method = "POST", .target = "/api/auth", .body = R"({"password":"nope"})"});
+    CHECK(r.status == 401);
+    CHECK(r.body.find(R"("session":{"valid":false)") != std::string::npos);
+    CHECK(r.body.find("password incorrect") != std::string::npos);
+  }
+  SUBCASE("16 sessions, the 17th login is 429 api_seats_exceeded") {
+    for (int i = 0; i < 16; ++i) {
+      CHECK_FALSE(login(ioc, ph, "correct horse").empty());
+    }
+    auto r =
+        raw(ioc, ph.url(),
+            {.method = "POST", .target = "/api/auth", .body = R"({"password":"correct horse"})"});
+    CHECK(r.status == 429);
+    CHECK(r.body.find(R"("key":"api_seats_exceeded")") != std::string::npos);
+    CHECK(r.body.find(R"("took")") != std::string::npos);
+    CHECK(ph.liveSessions() == 16);
+  }
+  SUBCASE("sliding 1800 s timeout") {
+    const auto sid = login(ioc, ph, "correct horse");
+    const http::Request get{.target = "/api/config/dns/hosts", .headers = {{"X-FTL-SID", sid}}};
+    ph.advance(1700s);
+    CHECK(raw(ioc, ph.url(), get).status == 200);  // refreshed: valid until +1800 from here
+    ph.advance(1700s);
+    CHECK(raw(ioc, ph.url(), get).status == 200);
+    ph.advance(1801s);
+    auto r = raw(ioc, ph.url(), get);
+    CHECK(r.status == 401);
+    CHECK(r.body.find(R"({"error":{"key":"unauthorized")") == 0);
+    CHECK(ph.liveSessions() == 0);
+  }
+  SUBCASE("status codes, + and %20, exact case-sensitive matching") {
+    const auto sid = login(ioc, ph, "correct horse");
+    auto req = [&](const char* m, const std::string& t) {
+      return raw(ioc, ph.url(), {.method = m, .target = t, .headers = {{"X-FTL-SID", sid}}});
+    };
+    CHECK(req("PUT", "/api/config/dns/hosts/192.0.2.7%20a.example.com").status == 201);
+    auto dup = req("PUT", "/api/config/dns/hosts/192.0.2.7+a.example.com");
+    CHECK(dup.status == 400);
+    CHECK(dup.body.find("Item already present") != std::string::npos);
+    CHECK(req("PUT", "/api/config/dns/hosts/192.0.2.7%20A.example.com").status == 201);
+    CHECK(req("PUT", "/api/config/dns/hosts/192.0.2.7%20%20a.example.com").status == 201);
+    CHECK(req("PUT", "/api/config/dns/hosts/not-an-ip%20a.example.com").status == 400);
+    CHECK(ph.hosts() == std::vector<std::string>{"192.0.2.7 a.example.com",
+                                                 "192.0.2.7 A.example.com",
+                                                 "192.0.2.7  a.example.com"});
+    CHECK(req("DELETE", "/api/config/dns/hosts/192.0.2.7+A.example.com").status == 204);
+    CHECK(req("DELETE", "/api/config/dns/hosts/192.0.2.7+A.example.com").status == 404);
+    CHECK(req("DELETE", "/api/auth").status == 204);
+    CHECK(ph.liveSessions() == 0);
+  }
+  SUBCASE("a CNAME write without restart=false makes the API unavailable for ~0.5 s") {
+    const auto sid = login(ioc, ph, "correct horse");
+    auto c = http::Client::create(ioc.get_executor(), ph.url()).value();
+    const http::Headers h = {{"X-FTL-SID", sid}};
+    auto w = runCoro(
+        ioc, c->request({.method = "PUT",
+                         .target = "/api/config/dns/cnameRecords/w.example.com,a.example.com",
+                         .headers = h}));
+    REQUIRE(w.has_value());
+    CHECK(w->status == 201);
+    CHECK(ph.restarts() == 1);
+    auto during = runCoro(ioc, c->request({.target = "/api/config/dns/hosts", .headers = h}));
+    CHECK_FALSE(during.has_value());
+    ioc.run_for(600ms);
+    auto after = runCoro(ioc, c->request({.target = "/api/config/dns/hosts", .headers = h}));
+    REQUIRE(after.has_value());
+    CHECK(after->status == 200);
+    auto deferred = runCoro(
+        ioc,
+        c->request(
+            {.method = "PUT",
+             .target = "/api/config/dns/cnameRecords/v.example.com,a.example.com?restart=false",
+             .headers = h}));
+    REQUIRE(deferred.has_value());
+    CHECK(deferred->status == 201);
+    CHECK(ph.restarts() == 1);
+  }
+}
+
+TEST_CASE("PiholeProvider: entries, paths, parsing") {
+  CHECK(dnsd::piholePath(a("a.example.com", "192.0.2.7")) ==
+        "/api/config/dns/hosts/192.0.2.7%20a.example.com");
+  CHECK(dnsd::piholePath(Record{RecordType::kCNAME, "w.example.com", "a.example.com", 300}) ==
+        "/api/config/dns/cnameRecords/w.example.com%2Ca.example.com%2C300?restart=false");
+  const auto st = dnsd::parsePiholeEntries(
+      {"192.0.2.7 a.example.com", "192.0.2.8 b.example.com c.example.com",
+       "192.0.2.9  d.example.com", "2001:db8::1 e.example.com"},
+      {"w.example.com,a.example.com", "v.example.com,a.example.com,60", "bad"});
+  std::vector<std::string> got;
+  for (const auto& r : st.records) {
+    got.push_back(dnsd::describe(r));
+  }
+  CHECK(got == std::vector<std::string>{"A a.example.com 192.0.2.7",
+                                        "AAAA e.example.com 2001:db8::1",
+                                        "CNAME w.example.com a.example.com",
+                                        "CNAME v.example.com a.example.com ttl=60"});
+  CHECK(st.foreign_names ==
+        std::set<std::string>{"b.example.com", "c.example.com", "d.example.com", "bad"});
+  CHECK(st.entries == 7);
+}
+
+TEST_CASE("PiholeProvider against the fixture") {
+  asio::io_context ioc;
+  FakePihole ph(ioc.get_executor());
+  dnsd::PiholeProvider p(ioc.get_executor(), opts(ph), l1net::testing::quietLogger());
+
+  SUBCASE("one login, sid reused, writes, one restartdns per batch, logout") {
+    dnsd::Plan plan;
+    plan.creates = {a("a.example.com", "192.0.2.7"),
+                    Record{RecordType::kCNAME, "w.example.com", "a.example.com", {}},
+                    Record{RecordType::kCNAME, "v.example.com", "a.example.com", 60}};
+    const auto res = runCoro(ioc, p.apply(plan));
+    CHECK(res.ok());
+    CHECK(res.created.size() == 3);
+    CHECK(ph.hosts() == std::vector<std::string>{"192.0.2.7 a.example.com"});
+    CHECK(ph.cnames() == std::vector<std::string>{"w.example.com,a.example.com",
+                                                  "v.example.com,a.example.com,60"});
+    CHECK(ph.logins() == 1);
+    CHECK(ph.restarts() == 1);       // the restartdns call, not one per CNAME
+    CHECK(p.stats().requests == 5);  // login + 3 PUT + restartdns
+    std::set<std::string> sids;
+    for (const auto& c : ph.calls()) {
+      if (c.target != "/api/auth") {
+        sids.insert(c.sid);
+      }
+    }
+    REQUIRE(sids.size() == 1);  // the one session's sid on every call
+    CHECK_FALSE(sids.begin()->empty());
+    ioc.run_for(600ms);  // the DNS restart outage
+    runVoid(ioc, p.shutdown());
+    CHECK(ph.liveSessions() == 0);
+    CHECK(p.stats().logouts == 1);
+  }
+  SUBCASE("400 Item already present and DELETE 404 count as success") {
+    ph.hosts() = {"192.0.2.7 a.example.com"};
+    dnsd::Plan plan;
+    plan.creates = {a("a.example.com", "192.0.2.7")};
+    plan.deletes = {a("gone.example.com", "192.0.2.9")};
+    const auto res = runCoro(ioc, p.apply(plan));
+    CHECK(res.ok());
+    CHECK(res.created.size() == 1);
+    CHECK(res.deleted.size() == 1);
+  }
+  SUBCASE("other errors fail that record only") {
+    ph.intercept(
+        [](const l1net::testing::TestRequest& r) -> std::optional<l1net::testing::TestResponse> {
+          if (r.target.find("bad.example.com") != std::string::npos) {
+            return l1net::testing::TestResponse{
+                .status = 500,
+                .body = R"({"error":{"key":"internal","message":"boom","hint":null},"took":0.1})"};
+          }
+          return std::nullopt;
+        });
+    dnsd::Plan plan;
+    plan.creates = {a("bad.example.com", "192.0.2.1"), a("good.example.com", "192.0.2.2")};
+    const auto res = runCoro(ioc, p.apply(plan));
+    REQUIRE(res.failed.size() == 1);
+    CHECK(res.failed[0].second == "HTTP 500 internal: boom");
+    CHECK(res.created.size() == 1);
+    CHECK(ph.hosts() == std::vector<std::string>{"192.0.2.2 good.example.com"});
+  }
+  SUBCASE("a 401 in the middle of a batch: exactly one new login, resent with only the new sid") {
+    dnsd::Plan first;
+    first.creates = {a("a.example.com", "192.0.2.1")};
+    REQUIRE(runCoro(ioc, p.apply(first)).ok());
+    const auto old_sid = ph.calls().back().sid;
+    ph.expireAllSessions();  // the session times out between two writes
+    ph.clearCalls();
+    dnsd::Plan second;
+    second.creates = {a("b.example.com", "192.0.2.2"), a("c.example.com", "192.0.2.3")};
+    const auto res = runCoro(ioc, p.apply(second));
+    CHECK(res.ok());
+    CHECK(ph.logins() == 2);
+    CHECK(p.stats().relogins == 1);
+    REQUIRE(ph.calls().size() == 4);  // PUT 401, login, PUT 201, PUT 201
+    CHECK(ph.calls()[0].status == 401);
+    CHECK(ph.calls()[0].sid == old_sid);
+    CHECK(ph.calls()[1].target == "/api/auth");
+    CHECK(ph.calls()[2].status == 201);
+    CHECK(ph.calls()[2].sid != old_sid);
+    CHECK(ph.calls()[3].sid == ph.calls()[2].sid);
+  }
+  SUBCASE("wrong password: a clear error, no write") {
+    dnsd::PiholeProvider bad(ioc.get_executor(),
+                             {.url = ph.url(), .password = "wrong", .timeout = 3s},
+                             l1net::testing::quietLogger());
+    std::string why;
+    const auto st = runCoro(ioc, bad.read(&why));
+    CHECK_FALSE(st.has_value());
+    CHECK(why.find("HTTP 401") != std::string::npos);
+    CHECK(why.find("wrong") == std::string::npos);  // the password never appears
+  }
+  SUBCASE("seats exhausted: 429 api_seats_exceeded is reported") {
+    for (int i = 0; i < 16; ++i) {
+      REQUIRE_FALSE(login(ioc, ph, "correct horse").empty());
+    }
+    std::string why;
+    CHECK_FALSE(runCoro(ioc, p.read(&why)).has_value());
+    CHECK(why.find("api_seats_exceeded") != std::string::npos);
+  }
+}
+
+TEST_CASE("Syncer: ledger, foreign records, several Pi-holes, drift, dry-run") {
+  asio::io_context ioc;
+  l1net::testing::TempDir dir;
+  FakePihole ph1(ioc.get_executor());
+  FakePihole ph2(ioc.get_executor());
+  dnsd::PiholeProvider p1(ioc.get_executor(), opts(ph1), l1net::testing::quietLogger());
+  dnsd::PiholeProvider p2(ioc.get_executor(), opts(ph2), l1net::testing::quietLogger());
+  l1net::metrics::Registry reg;
+  const auto ledger_path = dir.file("ledger.json");
+  dnsd::DesiredRecords desired;
+  desired.records = {a("app.example.com", "192.0.2.7"), a("new.example.com", "192.0.2.8")};
+  desired.endpoints = 2;
+  // Foreign: a manual record in the same domain and one on a desired name.
+  ph1.hosts() = {"192.0.2.50 manual.example.com"};
+  ph2.hosts() = {"192.0.2.50 manual.example.com"};
+
+  SUBCASE("sync creates on both, keeps foreign records, persists the ledger") {
+    dnsd::Syncer s({&p1, &p2}, {.ledger_path = ledger_path}, l1net::testing::quietLogger(), reg);
+    auto rep = runCoro(ioc, s.runCycle(desired, 1000));
+    CHECK(rep.ok);
+    CHECK(rep.creates == 4);
+    for (auto* ph : {&ph1, &ph2}) {
+      CHECK(ph->hosts() == std::vector<std::string>{"192.0.2.50 manual.example.com",
+                                                    "192.0.2.7 app.example.com",
+                                                    "192.0.2.8 new.example.com"});
+    }
+    CHECK(reg.find("external_dns_controller_last_sync_timestamp_seconds")->value() == 1000);
+    // Desired shrinks: only our record goes, the manual one stays (sync).
+    desired.records = {a("app.example.com", "192.0.2.7")};
+    rep = runCoro(ioc, s.runCycle(desired, 1001));
+    CHECK(rep.deletes == 2);
+    CHECK(ph1.hosts() ==
+          std::vector<std::string>{"192.0.2.50 manual.example.com", "192.0.2.7 app.example.com"});
+    // A new Syncer (restart) reads the ledger back.
+    dnsd::Syncer again({&p1, &p2}, {.ledger_path = ledger_path}, l1net::testing::quietLogger(),
+                       reg);
+    CHECK(again.ledger() == s.ledger());
+    CHECK(again.ledger().instances.at(p1.id()).size() == 1);
+  }
+  SUBCASE("drift on one instance is repaired next cycle") {
+    dnsd::Syncer s({&p1, &p2}, {}, l1net::testing::quietLogger(), reg);
+    REQUIRE(runCoro(ioc, s.runCycle(desired, 1)).ok);
+    ph2.hosts().erase(ph2.hosts().begin() + 1);  // someone deletes app.example.com on ph2
+    const auto rep = runCoro(ioc, s.runCycle(desired, 2));
+    CHECK(rep.creates == 1);
+    CHECK(ph2.hosts().size() == 3);
+  }
+  SUBCASE("one instance down does not block the other") {
+    ph1.server().stop();
+    dnsd::Syncer s({&p1, &p2}, {}, l1net::testing::quietLogger(), reg);
+    const auto rep = runCoro(ioc, s.runCycle(desired, 1));
+    CHECK_FALSE(rep.ok);
+    CHECK(ph2.hosts().size() == 3);
+    CHECK(reg.find("external_dns_registry_errors_total")->value({{"instance", p1.id()}}) == 1);
+  }
+  SUBCASE("a foreign record on a desired name is never touched; --adopt takes exact matches") {
+    ph1.hosts() = {"192.0.2.7 app.example.com", "192.0.2.99 new.example.com"};
+    dnsd::Syncer s({&p1}, {}, l1net::testing::quietLogger(), reg);
+    auto rep = runCoro(ioc, s.runCycle(desired, 1));
+    CHECK(rep.creates == 0);
+    CHECK(rep.foreign_skipped == 2);
+    CHECK(ph1.hosts() ==
+          std::vector<std::string>{"192.0.2.7 app.example.com", "192.0.2.99 new.example.com"});
+    CHECK(reg.find("l1net_dnsd_foreign_records_skipped")->value() == 2);
+    dnsd::Syncer adopt({&p1}, {.adopt = true}, l1net::testing::quietLogger(), reg);
+    rep = runCoro(ioc, adopt.runCycle(desired, 2));
+    CHECK(adopt.ledger().instances.at(p1.id()).size() == 1);  // app only; new stays foreign
+    desired.records.clear();
+    rep = runCoro(ioc, adopt.runCycle(desired, 3));
+    CHECK(ph1.hosts() == std::vector<std::string>{"192.0.2.99 new.example.com"});
+  }
+  SUBCASE("dry-run reads, lists the calls, writes nothing") {
+    dnsd::Syncer s({&p1}, {.dry_run = true, .ledger_path = ledger_path},
+                   l1net::testing::quietLogger(), reg);
+    const auto rep = runCoro(ioc, s.runCycle(desired, 1));
+    CHECK(rep.calls.size() == 2);
+    CHECK(rep.calls[0].rfind(
+              "PUT " + ph1.url() + "/api/config/dns/hosts/192.0.2.7%20app.example.com", 0) == 0);
+    CHECK(ph1.hosts().size() == 1);
+    for (const auto& c : ph1.calls()) {
+      CHECK((c.method == "GET" || c.target == "/api/auth"));
+    }
+    CHECK_FALSE(std::filesystem::exists(ledger_path));
+  }
+  SUBCASE("an unreadable ledger refuses to start") {
+    dir.write("ledger.json", "{\"version\":1,\"instances\":{\"x\":[{\"type\":\"TXT\"}]}}");
+    CHECK_THROWS_WITH_AS(
+        dnsd::Syncer({&p1}, {.ledger_path = ledger_path}, l1net::testing::quietLogger(), reg),
+        doctest::Contains("instances.\"x\"[0].type"), std::runtime_error);
+  }
+  runVoid(ioc, p1.shutdown());
+  runVoid(ioc, p2.shutdown());
+}
