@@ -1,6 +1,7 @@
 // The Pi-hole provider and the sync loop against the FTL v6 fixture (tests/fakes/fake_pihole).
 #include "l1net/dnsd/providers/pihole.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "l1net/http/client.hpp"
 #include "l1net/metrics/registry.hpp"
 #include "l1net/testing/doctest.hpp"
+#include "l1net/testing/fake_dns_transport.hpp"
 #include "l1net/testing/fake_pihole.hpp"
 #include "l1net/testing/quiet_logger.hpp"
 #include "l1net/testing/run_until.hpp"
@@ -380,4 +382,62 @@ TEST_CASE("Syncer: ledger, foreign records, several Pi-holes, drift, dry-run") {
   }
   runVoid(ioc, p1.shutdown());
   runVoid(ioc, p2.shutdown());
+}
+
+TEST_CASE("Syncer verifies changed names through the DnsTransport seam") {
+  asio::io_context ioc;
+  FakePihole ph(ioc.get_executor());
+  dnsd::PiholeProvider p(ioc.get_executor(), opts(ph), l1net::testing::quietLogger());
+  l1net::metrics::Registry reg;
+  l1net::testing::FakeDnsTransport dns;
+  dnsd::DesiredRecords desired;
+  desired.records = {a("ok.example.com", "192.0.2.7"), a("stale.example.com", "192.0.2.8")};
+  dns.answers[{"ok.example.com", RecordType::kA}] = {"192.0.2.7"};
+  dns.answers[{"stale.example.com", RecordType::kA}] = {"192.0.2.99"};  // server disagrees
+  dnsd::Syncer s({&p}, {}, l1net::testing::quietLogger(), reg, &dns);
+  const auto rep = runCoro(ioc, s.runCycle(desired, 1));
+  CHECK(rep.creates == 2);
+  CHECK(rep.verify_mismatches == 1);
+  CHECK(reg.find("l1net_dnsd_verify_mismatches_total")->value() == 1);
+  // The mismatch is asked again (servers apply changes late) before it counts.
+  CHECK(std::count(dns.queries.begin(), dns.queries.end(), "A stale.example.com") == 6);
+  CHECK(std::count(dns.queries.begin(), dns.queries.end(), "A ok.example.com") == 1);
+  SUBCASE("a failing query is an error, not a mismatch; unchanged names are not queried") {
+    dns.queries.clear();
+    desired.records.push_back(a("new.example.com", "192.0.2.9"));
+    dns.failures["new.example.com"] = make_error_code(std::errc::timed_out);
+    const auto rep2 = runCoro(ioc, s.runCycle(desired, 2));
+    CHECK(rep2.verify_mismatches == 0);
+    CHECK(reg.find("l1net_dnsd_verify_errors_total")->value() == 1);
+    CHECK(dns.queries == std::vector<std::string>{"A new.example.com"});
+  }
+  runVoid(ioc, p.shutdown());
+}
+
+TEST_CASE("PiholeProvider over TLS: verified with --pihole-ca-file, refused without") {
+  asio::io_context ioc;
+  const auto id = l1net::testing::makeSelfSignedIdentity("pi.hole");
+  FakePihole ph(ioc.get_executor(), {}, id);
+  l1net::testing::TempDir dir;
+  const auto ca = dir.write("ca.pem", id.cert_pem);
+  std::string why;
+  dnsd::PiholeProvider verified(
+      ioc.get_executor(),
+      {.url = ph.url(), .password = "correct horse", .tls = {.ca_file = ca}, .timeout = 3s},
+      l1net::testing::quietLogger());
+  CHECK(runCoro(ioc, verified.read(&why)).has_value());
+  dnsd::PiholeProvider unverified(ioc.get_executor(),
+                                  {.url = ph.url(), .password = "correct horse", .timeout = 3s},
+                                  l1net::testing::quietLogger());
+  CHECK_FALSE(runCoro(ioc, unverified.read(&why)).has_value());
+  CHECK(why.find("login") != std::string::npos);
+  dnsd::PiholeProvider skip(
+      ioc.get_executor(),
+      {.url = ph.url(), .password = "correct horse", .tls = {.verify = false}, .timeout = 3s},
+      l1net::testing::quietLogger());
+  CHECK(runCoro(ioc, skip.read(&why)).has_value());
+  CHECK(ph.logins() == 2);
+  runVoid(ioc, verified.shutdown());
+  runVoid(ioc, skip.shutdown());
+  CHECK(ph.liveSessions() == 0);
 }
