@@ -3,7 +3,8 @@ PRESET ?= default
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit integration asan demo bench format tidy clean
+.PHONY: all deps configure build test unit integration asan demo bench format tidy clean install image \
+        plan status
 
 all: build
 
@@ -54,6 +55,22 @@ format:
 
 tidy: configure
 	@git ls-files '*.cpp' | grep -v '^tests/' | xargs clang-tidy -p $(BUILD) --quiet
+
+# Install binaries, systemd units, sysusers file and example /etc/l1net/ configuration.
+# DESTDIR and PREFIX are honoured: make install DESTDIR=/tmp/stage PREFIX=/usr
+PREFIX ?= /usr/local
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
+
+# OCI image from scratch with buildah (no container engine): $(BUILD)/image/l1net-<version>.oci.tar
+image: build
+	@bash scripts/build-image.sh $(BUILD) $(BUILD)/image/l1net-$(shell sed -n 's/^project(l1net VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt).oci.tar
+
+# The L1 platform (platform/Makefile): make deploy-all, deploy-<svc>, uninstall-<svc>, status, plan.
+plan status:
+	@$(MAKE) --no-print-directory -C platform $@
+deploy-% uninstall-% karpenter-%:
+	@$(MAKE) --no-print-directory -C platform $@
 
 clean:
 	@rm -rf build

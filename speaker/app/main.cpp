@@ -20,6 +20,7 @@
 #include "l1net/io/logging.hpp"
 #include "l1net/io/object_source.hpp"
 #include "l1net/io/signals.hpp"
+#include "l1net/io/version.hpp"
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/io/commands.hpp"
 #include "l1net/speaker/io/control.hpp"
@@ -91,6 +92,9 @@ int parseFlags(int argc, char** argv, Flags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (l1net::io::printVersionIfAsked(argc, argv, "l1net-speaker")) {
+    return 0;
+  }
   Flags flags;
   if (const int rc = parseFlags(argc, argv, flags); rc != 0) {
     return rc == 1 ? 0 : rc;

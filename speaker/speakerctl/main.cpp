@@ -22,6 +22,7 @@
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
+#include "l1net/io/version.hpp"
 #include "l1net/net/address.hpp"
 #include "l1net/speaker/io/control.hpp"
 
@@ -246,6 +247,9 @@ void printReply(std::string_view command, const json::object& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (l1net::io::printVersionIfAsked(argc, argv, "speakerctl")) {
+    return 0;
+  }
   std::string socket_path = l1net::speaker::kDefaultControlSocket;
   std::string output = "text";
   std::string timeout_text = "5s";
