@@ -64,7 +64,7 @@ install: build
 
 # OCI image from scratch with buildah (no container engine): $(BUILD)/image/l1net-<version>.oci.tar
 image: build
-	@bash scripts/build-image.sh $(BUILD) $(BUILD)/image/l1net-$(shell sed -n 's/^project(l1net VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt).oci.tar
+	@bash scripts/build-image.sh $(BUILD) $(BUILD)/image/
 
 # The L1 platform (platform/Makefile): make deploy-all, deploy-<svc>, uninstall-<svc>, status, plan.
 plan status:

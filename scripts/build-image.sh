@@ -2,8 +2,9 @@
 # Builds the l1net OCI image from scratch with buildah (vfs storage, chroot isolation: no
 # container engine or daemon) and exports it as an OCI archive.
 #
-#   scripts/build-image.sh BUILD_DIR OUTPUT.oci.tar [WORK_DIR]
+#   scripts/build-image.sh BUILD_DIR OUTPUT.oci.tar|OUTPUT_DIR/ [WORK_DIR]
 #
+# An OUTPUT ending in / names a directory: the archive is OUTPUT_DIR/l1net-<version>.oci.tar.
 # The image holds every executable `cmake --install` puts in bin/ (the daemons and speakerctl;
 # l1net-dnsd as soon as it is built), stripped, plus exactly the shared libraries and loader
 # they load (ldd), /etc/passwd with the unprivileged user l1net (65532, the image's default
@@ -16,6 +17,7 @@ for tool in buildah ldd strip; do
   command -v "$tool" >/dev/null || { echo "build-image: $tool not found (scripts/install-deps.sh)" >&2; exit 1; }
 done
 version=$(sed -n 's/^project(l1net VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../CMakeLists.txt")
+case $out in */) out="${out}l1net-$version.oci.tar" ;; esac
 
 cleanup_work=0
 if [ -z "$work" ]; then
@@ -54,7 +56,7 @@ declare -A libs=()
 for b in "${bins[@]}"; do
   while read -r path; do
     libs["$path"]=1
-  done < <(ldd "$b" | awk '/=> \//{print $3} /^\s*\/[^ ]+ \(/{print $1}')
+  done < <(ldd "$b" | awk '/=> \//{print $3} /^[ \t]*\/[^ ]+ \(/{print $1}')
 done
 for lib in "${!libs[@]}"; do
   mkdir -p "$rootfs$(dirname "$lib")"

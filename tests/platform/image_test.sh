@@ -25,7 +25,7 @@ echo "ok: default user $user"
 n=0
 for bin in "$root"/usr/bin/*; do
   name=$(basename "$bin")
-  out=$(env -i chroot "$root" "/usr/bin/$name" --version 2>&1) || {
+  out=$(env -i "$(command -v chroot)" "$root" "/usr/bin/$name" --version 2>&1) || {
     echo "FAIL: $name --version in the image's root: $out"; exit 1; }
   [ "$out" = "$name $version" ] || { echo "FAIL: $name --version printed '$out'"; exit 1; }
   echo "ok: chroot $name --version -> $out"
@@ -37,7 +37,7 @@ done
 
 # Every shared object in the image is loaded by some binary (nothing extra), and vice versa.
 needed=$(for bin in "$root"/usr/bin/*; do chroot "$root" /lib64/ld-linux-x86-64.so.2 --list "/usr/bin/$(basename "$bin")"; done |
-  awk '/=> \//{print $3} /^\s*\/[^ ]+ \(/{print $1}' | sort -u)
+  awk '/=> \//{print $3} /^[ \t]*\/[^ ]+ \(/{print $1}' | sort -u)
 present=$(cd "$root" && find . -name '*.so*' -type f | sed 's|^\.||' | sort -u)
 if [ "$needed" != "$present" ]; then
   echo "FAIL: libraries in the image differ from those needed"
