@@ -63,7 +63,8 @@ install: build
 	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
 
 # OCI image from scratch with buildah (no container engine): $(BUILD)/image/l1net-<version>.oci.tar
-image: build
+image: deps
+	@$(MAKE) --no-print-directory build
 	@bash scripts/build-image.sh $(BUILD) $(BUILD)/image/
 
 # The L1 platform (platform/Makefile): make deploy-all, deploy-<svc>, uninstall-<svc>, status, plan.
