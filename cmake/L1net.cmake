@@ -50,7 +50,9 @@ function(l1net_add_executable name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} l1net::options)
   target_compile_definitions(${name} PRIVATE L1NET_VERSION="${PROJECT_VERSION}")
-  if(NOT name MATCHES "_bench$")  # daemons and CLIs; benchmarks stay in the build tree
+  # Daemons and CLIs are installed; benchmarks and test tools stay in the build tree.
+  file(RELATIVE_PATH rel "${PROJECT_SOURCE_DIR}" "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT rel MATCHES "^(bench|tests)(/|$)")
     install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   endif()
 endfunction()
