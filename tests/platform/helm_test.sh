@@ -71,9 +71,9 @@ const dc = dnsd.spec.template.spec.containers[0];
 check("dnsd: Pi-hole password from Secret l1net-pihole (env PIHOLE_PASSWORD)",
   dc.env.some((e) => e.name === "PIHOLE_PASSWORD" && e.valueFrom?.secretKeyRef?.name === "l1net-pihole"));
 // The platform's Pi-hole and pool are written once, in config/ (tests carry no such literal).
-const piholeURL = readFileSync("config/dnsd.env", "utf8").match(/--pihole-url (\S+)/)[1];
+const piholeURL = readFileSync("config/dnsd.conf", "utf8").match(/^pihole-url = (\S+)/m)[1];
 const platformPool = yaml.load(readFileSync("config/metallb-pool.yaml", "utf8")).spec.addresses;
-check(`dnsd: --provider=pihole --pihole-url=${piholeURL} (config/dnsd.env)`,
+check(`dnsd: --provider=pihole --pihole-url=${piholeURL} (config/dnsd.conf)`,
   dc.args.includes("--provider=pihole") && dc.args.includes(`--pihole-url=${piholeURL}`));
 check("dnsd release: only dnsd (no controller, speaker, CRDs, pools)",
   !find(dn, "DaemonSet") && !find(dn, "CustomResourceDefinition") && !find(dn, "IPAddressPool") &&

@@ -31,6 +31,23 @@ for f in manifests/metallb-pool.yaml manifests/l2advertisement.yaml; do
 done
 extra=$(ls "$dest"/usr/local/bin | grep -Ev '^(l1net-[a-z]+|speakerctl)$' || true)
 [ -z "$extra" ] || fail "not a daemon or CLI, installed anyway: $extra"
+if [ -x "$dest/usr/local/bin/l1net-dnsd" ]; then
+  cmp -s config/dnsd.conf "$dest/etc/l1net/dnsd.conf" || fail "/etc/l1net/dnsd.conf not installed"
+  # The shipped options are accepted by the daemon (paths moved to the test's directory, the
+  # Pi-hole to a closed loopback port: one dry-run pass, exit 1 for the refused connection).
+  mkdir -p "$work/dnsd"
+  echo not-a-password >"$work/dnsd/pw"
+  sed -e "s|/etc/l1net/manifests|$dest/etc/l1net/manifests|; s|/var/lib/l1net/state.yaml|$work/dnsd/state.yaml|" \
+      -e "s|/var/lib/l1net-dnsd/|$work/dnsd/|; s|^pihole-url = .*|pihole-url = http://127.0.0.1:9|" \
+      -e "s|/etc/l1net/pihole.password|$work/dnsd/pw|" "$dest/etc/l1net/dnsd.conf" >"$work/dnsd/dnsd.conf"
+  rc=0
+  timeout 60 "$dest/usr/local/bin/l1net-dnsd" --config "$work/dnsd/dnsd.conf" --once --dry-run \
+    >"$work/dnsd/out" 2>&1 || rc=$?
+  if [ "$rc" -eq 2 ] || ! grep -q "dry-run done" "$work/dnsd/out"; then
+    cat "$work/dnsd/out"; fail "l1net-dnsd rejects the shipped dnsd.conf (exit $rc)"
+  fi
+  echo "ok: l1net-dnsd accepts the shipped /etc/l1net/dnsd.conf"
+fi
 echo "ok: installed $(cd "$dest" && find . -type f | wc -l) files; units: ${units[*]##*/}"
 
 # A re-install keeps the user's change and puts the new example next to it.
