@@ -40,7 +40,8 @@ Syncer::Syncer(std::vector<Provider*> providers, SyncOptions opts,
       log_(std::move(logger)),
       registry_(registry),
       verifier_(verifier) {
-  if (!opts_.ledger_path.empty()) {
+  ledger_loaded_ = opts_.ledger_store == nullptr;
+  if (opts_.ledger_store == nullptr && !opts_.ledger_path.empty()) {
     std::ifstream in(opts_.ledger_path, std::ios::binary);
     if (in) {
       std::ostringstream ss;
@@ -76,6 +77,19 @@ Syncer::Syncer(std::vector<Provider*> providers, SyncOptions opts,
 
 asio::awaitable<CycleReport> Syncer::runCycle(const DesiredRecords& desired, double now_unix) {
   CycleReport rep;
+  if (!ledger_loaded_) {
+    std::string why;
+    auto text = co_await opts_.ledger_store->load(&why);
+    auto parsed = text ? parseLedger(*text) : LedgerParse{};
+    if (!text || !parsed.error.empty()) {
+      log_->error("ownership ledger: {}; changing nothing until it can be read",
+                  text ? parsed.error : why);
+      rep.ok = false;
+      co_return rep;
+    }
+    ledger_ = std::move(parsed.ledger);
+    ledger_loaded_ = true;
+  }
   registry_.gauge("external_dns_source_endpoints_total", "")
       .set({}, static_cast<double>(desired.endpoints));
   for (const auto& i : desired.issues) {
@@ -177,7 +191,13 @@ asio::awaitable<CycleReport> Syncer::runCycle(const DesiredRecords& desired, dou
   registry_.gauge("external_dns_registry_endpoints_total", "").set({}, registry_entries);
   registry_.gauge("l1net_dnsd_foreign_records_skipped", "")
       .set({}, static_cast<double>(rep.foreign_skipped));
-  if (ledger_changed && !opts_.ledger_path.empty()) {
+  if (ledger_changed && opts_.ledger_store != nullptr) {
+    std::string why;
+    if (auto w = co_await opts_.ledger_store->save(renderLedger(ledger_), &why); !w) {
+      rep.ok = false;
+      log_->error("ownership ledger: save failed: {}", why);
+    }
+  } else if (ledger_changed && !opts_.ledger_path.empty()) {
     if (auto w = io::writeFileAtomically(opts_.ledger_path, renderLedger(ledger_)); !w) {
       rep.ok = false;
       log_->error("ledger {}: write failed: {}", opts_.ledger_path, w.error().message());

@@ -441,3 +441,63 @@ TEST_CASE("PiholeProvider over TLS: verified with --pihole-ca-file, refused with
   runVoid(ioc, skip.shutdown());
   CHECK(ph.liveSessions() == 0);
 }
+
+namespace {
+
+// An in-memory LedgerStore (the shape of the Kubernetes-mode ConfigMap store).
+class MemoryLedgerStore final : public dnsd::LedgerStore {
+ public:
+  std::string text;
+  bool fail_load = false;
+  int saves = 0;
+  asio::awaitable<l1net::Result<std::string>> load(std::string* why) override {
+    if (fail_load) {
+      *why = "configmap l1net-dnsd-ledger: HTTP 403";
+      co_return make_error_code(std::errc::permission_denied);
+    }
+    co_return text;
+  }
+  asio::awaitable<l1net::Result<void>> save(std::string t, std::string* /*why*/) override {
+    text = std::move(t);
+    ++saves;
+    co_return l1net::Result<void>{};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Syncer with a LedgerStore: loaded before the first cycle, nothing changes without it") {
+  asio::io_context ioc;
+  FakePihole ph(ioc.get_executor());
+  dnsd::PiholeProvider p(ioc.get_executor(), opts(ph), l1net::testing::quietLogger());
+  l1net::metrics::Registry reg;
+  MemoryLedgerStore store;
+  dnsd::DesiredRecords desired;
+  desired.records = {a("app.example.com", "192.0.2.7")};
+  dnsd::Syncer s({&p}, {.ledger_store = &store}, l1net::testing::quietLogger(), reg);
+  SUBCASE("unreadable store: no call to the provider") {
+    store.fail_load = true;
+    CHECK_FALSE(runCoro(ioc, s.runCycle(desired, 1)).ok);
+    CHECK(ph.calls().empty());
+    store.fail_load = false;
+    CHECK(runCoro(ioc, s.runCycle(desired, 2)).ok);
+    CHECK(ph.hosts() == std::vector<std::string>{"192.0.2.7 app.example.com"});
+    CHECK(store.saves == 1);
+    CHECK(store.text.find("\"app.example.com\"") != std::string::npos);
+  }
+  SUBCASE("a damaged stored ledger is never overwritten") {
+    store.text = "{not json";
+    CHECK_FALSE(runCoro(ioc, s.runCycle(desired, 1)).ok);
+    CHECK(store.saves == 0);
+    CHECK(ph.hosts().empty());
+  }
+  SUBCASE("the stored ledger decides ownership") {
+    ph.hosts() = {"192.0.2.5 old.example.com"};
+    dnsd::Ledger l;
+    l.instances[p.id()] = {a("old.example.com", "192.0.2.5")};
+    store.text = dnsd::renderLedger(l);
+    CHECK(runCoro(ioc, s.runCycle(desired, 1)).ok);
+    CHECK(ph.hosts() == std::vector<std::string>{"192.0.2.7 app.example.com"});  // old was ours
+  }
+  runVoid(ioc, p.shutdown());
+}

@@ -31,12 +31,29 @@ class Registry;
 
 namespace l1net::dnsd {
 
+// Where the ledger lives when it is not a local file: the Kubernetes-mode ConfigMap
+// (--ledger-configmap) implements this. Both calls run on the Syncer's executor.
+class LedgerStore {
+ public:
+  virtual ~LedgerStore() = default;
+  LedgerStore() = default;
+  LedgerStore(const LedgerStore&) = delete;
+  LedgerStore& operator=(const LedgerStore&) = delete;
+  // The stored ledger text; "" when nothing is stored yet. On error, *why says why.
+  virtual boost::asio::awaitable<Result<std::string>> load(std::string* why) = 0;
+  virtual boost::asio::awaitable<Result<void>> save(std::string text, std::string* why) = 0;
+};
+
 struct SyncOptions {
   Policy policy = Policy::kSync;
   DomainFilter filter;
   bool adopt = false;
   bool dry_run = false;
   std::string ledger_path;  // --state FILE; empty = ledger kept in memory only
+  // When set, the ledger is loaded from and saved to this store instead of ledger_path. It is
+  // loaded at the start of the first cycle; until a load succeeds and parses, cycles change
+  // nothing (a ledger dnsd cannot read must never be overwritten).
+  LedgerStore* ledger_store = nullptr;
 };
 
 struct CycleReport {
@@ -68,6 +85,7 @@ class Syncer {
   metrics::Registry& registry_;
   DnsTransport* verifier_;
   Ledger ledger_;
+  bool ledger_loaded_ = false;
 };
 
 }  // namespace l1net::dnsd
