@@ -3,8 +3,8 @@ PRESET ?= default
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit integration asan demo bench format tidy clean install image \
-        plan status
+.PHONY: all deps configure build test unit integration asan fuzz demo bench format tidy clean install \
+        image plan status
 
 all: build
 
@@ -25,6 +25,14 @@ build: configure
 test: deps
 	@$(MAKE) --no-print-directory build
 	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300
+
+# libFuzzer smoke run of every parser of untrusted bytes (ctest label "fuzz", preset "fuzz").
+# FUZZ_SECONDS=600 make fuzz for a longer run.
+FUZZ_SECONDS ?= 20
+fuzz:
+	@cmake --preset fuzz -DL1NET_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@ctest --preset fuzz -j $(JOBS)
 
 unit: build
 	@ctest --preset $(PRESET) -j $(JOBS) -L unit

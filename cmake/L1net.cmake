@@ -70,12 +70,23 @@ function(l1net_add_test name)
                          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endfunction()
 
-# l1net_add_fuzzer(name SOURCES ... DEPS ...): built only in the fuzz preset.
+# l1net_add_fuzzer(name SOURCES ... DEPS ...): built only in the fuzz preset. Each fuzzer is also a
+# ctest test (label "fuzz"): a smoke run of L1NET_FUZZ_SECONDS (default 20) from its committed
+# seed corpus fuzz/corpus/<name>/ (read only; new inputs go to the build tree). A crash fails the
+# test and leaves the input as crash-* in the build tree: make it a regression test.
+set(L1NET_FUZZ_SECONDS 20 CACHE STRING "Seconds per fuzzer in the ctest smoke run")
 function(l1net_add_fuzzer name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   if(L1NET_FUZZ)
     add_executable(${name} ${ARG_SOURCES})
     target_link_libraries(${name} PRIVATE ${ARG_DEPS} l1net::options)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    set(seeds ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${name})
+    set(work ${CMAKE_CURRENT_BINARY_DIR}/fuzz-work/${name})
+    add_test(NAME fuzz.${name}
+             COMMAND sh -c "mkdir -p '${work}' && cd '${work}' && exec '$<TARGET_FILE:${name}>' \
+-max_total_time=${L1NET_FUZZ_SECONDS} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+'${work}' '${seeds}'")
+    set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 300)
   endif()
 endfunction()

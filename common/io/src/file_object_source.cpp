@@ -17,6 +17,7 @@
 
 #include "l1net/io/object_source.hpp"
 #include "l1net/manifest/load.hpp"
+#include "l1net/metrics/registry.hpp"
 
 namespace l1net::io {
 
@@ -44,14 +45,15 @@ struct Fingerprint {
   friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
 };
 
-std::optional<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
+// The file's bytes within the size limit; otherwise the error text (so a changed error, or a
+// file growing past the limit, still counts as a change). Never reads more than limit + 1 bytes.
+std::optional<std::string> readFile(const std::string& path, const manifest::LoadOptions& opts) {
+  std::string text;
+  std::string error;
+  if (!manifest::readManifestFile(path, opts, text, error)) {
+    return "\0error: " + error;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::move(text).str();
+  return text;
 }
 
 std::string parentOf(const std::string& path) {
@@ -62,6 +64,8 @@ std::string parentOf(const std::string& path) {
 }  // namespace
 
 ObjectSource::~ObjectSource() = default;
+
+std::string ObjectSource::healthProblem() const { return {}; }
 
 struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor executor, std::vector<std::string> manifest_paths,
@@ -75,6 +79,36 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
     if (!log) {
       log = spdlog::default_logger();
     }
+    if (opts.registry != nullptr) {
+      failures_metric = &opts.registry->counter(
+          "l1net_manifest_reload_failures_total",
+          "Manifest loads that found errors and were rejected (the last good set is kept)");
+      last_ok_metric = &opts.registry->gauge(
+          "l1net_manifest_last_reload_success",
+          "1 when the last manifest load was accepted, 0 when it was rejected");
+      failures_metric->add({}, 0.0);
+      last_ok_metric->set({}, 1.0);
+    }
+  }
+
+  void recordOutcome(bool ok, const std::vector<manifest::Diagnostic>& errors) {
+    last_ok = ok;
+    if (ok) {
+      problem.clear();
+    } else {
+      ++failures;
+      problem = "last manifest reload rejected (" + std::to_string(errors.size()) + " errors";
+      if (!errors.empty()) {
+        problem += "; first: " + errors.front().format();
+      }
+      problem += "); still serving the last good set";
+    }
+    if (failures_metric != nullptr) {
+      if (!ok) {
+        failures_metric->inc();
+      }
+      last_ok_metric->set({}, ok ? 1.0 : 0.0);
+    }
   }
 
   void start(Callback cb);
@@ -82,6 +116,7 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   void read();
   void onRead(const boost::system::error_code& ec, std::size_t n);
   void schedule();
+  void settle();
   void reload();
   void rewatch(const std::vector<std::string>& files);
 
@@ -92,10 +127,18 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   asio::posix::stream_descriptor inotify;
   asio::steady_timer debounce;
   std::map<int, Watch> watches;  // by watch descriptor
+  // Files written to (IN_MODIFY) and not yet closed (IN_CLOSE_WRITE), by (wd, entry name): a
+  // writer still holds them open, so their content may be half of what is coming.
+  std::set<std::pair<int, std::string>> writing;
+  std::chrono::steady_clock::time_point last_write{};
   Callback on_snapshot;
   std::optional<Fingerprint> last;
   std::uint64_t failures = 0;
   std::uint64_t delivered = 0;
+  bool last_ok = true;
+  std::string problem;
+  metrics::Family* failures_metric = nullptr;
+  metrics::Family* last_ok_metric = nullptr;
   bool running = false;
   alignas(inotify_event) std::array<char, 16 * 1024> buf{};
 };
@@ -125,6 +168,7 @@ void FileObjectSource::Impl::stop() {
   boost::system::error_code ignored;
   inotify.close(ignored);  // drops every watch
   watches.clear();
+  writing.clear();
   on_snapshot = nullptr;
 }
 
@@ -159,6 +203,7 @@ void FileObjectSource::Impl::onRead(const boost::system::error_code& ec, std::si
       continue;
     }
     if ((ev.mask & IN_IGNORED) != 0) {
+      std::erase_if(writing, [wd = ev.wd](const auto& k) { return k.first == wd; });
       watches.erase(it);  // the inode is gone; reload re-adds watches on what exists now
       changed = true;
       continue;
@@ -166,6 +211,14 @@ void FileObjectSource::Impl::onRead(const boost::system::error_code& ec, std::si
     const Watch& w = it->second;
     if (w.all || name.empty() || w.names.contains(name) || name.starts_with("..")) {
       changed = true;  // ".." names: Kubernetes ConfigMap mounts swap a "..data" symlink
+      auto key = std::make_pair(ev.wd, name);
+      if ((ev.mask & IN_MODIFY) != 0) {
+        writing.insert(std::move(key));
+        last_write = std::chrono::steady_clock::now();
+      } else if ((ev.mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                             IN_DELETE_SELF | IN_MOVE_SELF)) != 0) {
+        writing.erase(key);  // closed after writing, or replaced: complete
+      }
     }
   }
   if (changed) {
@@ -178,9 +231,29 @@ void FileObjectSource::Impl::schedule() {
   debounce.expires_after(opts.debounce);  // cancels a pending wait: trailing-edge debounce
   debounce.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec && self->running) {
-      self->reload();
+      self->settle();
     }
   });
+}
+
+void FileObjectSource::Impl::settle() {
+  if (!writing.empty()) {
+    const auto give_up = last_write + opts.open_writer_timeout;
+    if (std::chrono::steady_clock::now() < give_up) {
+      log->debug("{} manifest file(s) still open for writing; waiting for close", writing.size());
+      debounce.expires_at(give_up);  // a close or rename re-schedules sooner
+      debounce.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec && self->running) {
+          self->settle();
+        }
+      });
+      return;
+    }
+    log->warn("manifest file(s) still open for writing {} ms after the last write; loading them",
+              opts.open_writer_timeout.count());
+    writing.clear();
+  }
+  reload();
 }
 
 void FileObjectSource::Impl::rewatch(const std::vector<std::string>& files) {
@@ -227,7 +300,7 @@ void FileObjectSource::Impl::reload() {
     fp.expand_errors.push_back(e.format());
   }
   for (const auto& f : files) {
-    fp.files.emplace_back(f, readFile(f));
+    fp.files.emplace_back(f, readFile(f, opts.load));
   }
   if (last && *last == fp) {
     log->debug("manifests unchanged");
@@ -235,18 +308,19 @@ void FileObjectSource::Impl::reload() {
   }
   last = std::move(fp);
 
-  auto result = manifest::loadManifestPaths(paths);
+  auto result = manifest::loadManifestPaths(paths, opts.load);
   for (const auto& w : result.warnings) {
     log->warn("manifest warning: {}", w.format());
   }
   if (!result.ok()) {
-    ++failures;
+    recordOutcome(false, result.errors);
     for (const auto& e : result.errors) {
       log->warn("manifest error: {}", e.format());
     }
     log->warn("manifests rejected ({} errors); keeping the last good set", result.errors.size());
     return;
   }
+  recordOutcome(true, {});
   ++delivered;
   log->info("manifests loaded from {} files", files.size());
   if (on_snapshot) {
@@ -270,9 +344,14 @@ std::uint64_t FileObjectSource::reloadFailures() const noexcept { return impl_->
 
 std::uint64_t FileObjectSource::snapshots() const noexcept { return impl_->delivered; }
 
+bool FileObjectSource::lastReloadOk() const noexcept { return impl_->last_ok; }
+
+std::string FileObjectSource::healthProblem() const { return impl_->problem; }
+
 std::optional<manifest::ManifestSet> loadInitialManifests(const std::vector<std::string>& paths,
-                                                          spdlog::logger& logger) {
-  auto result = manifest::loadManifestPaths(paths);
+                                                          spdlog::logger& logger,
+                                                          const manifest::LoadOptions& opts) {
+  auto result = manifest::loadManifestPaths(paths, opts);
   for (const auto& w : result.warnings) {
     logger.warn("manifest warning: {}", w.format());
   }

@@ -113,7 +113,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   HttpServerOptions opts;
   std::map<std::string, Route, std::less<>> routes;
   std::list<tcp::acceptor> acceptors;
-  std::map<std::uint64_t, beast::tcp_stream*> open;  // live connections, for stop()
+  struct Conn {
+    beast::tcp_stream* stream;
+    asio::ip::address peer;
+    bool busy = false;  // a request is being answered: never evicted
+  };
+  // Frees a slot for a new connection from `peer`: evicts the peer's oldest idle connection when
+  // it is at max_connections_per_client, else the oldest idle one when the server is full.
+  // False when no slot can be freed (every connection is busy answering).
+  bool makeRoom(const asio::ip::address& peer);
+  void evict(std::map<std::uint64_t, Conn>::iterator it);
+
+  std::map<std::uint64_t, Conn> open;  // live connections by id = age order
+
   std::uint64_t next_id = 0;
   HttpServerStats stats;
   bool stopped = false;
@@ -178,9 +190,11 @@ asio::awaitable<void> HttpServer::Impl::acceptLoop(std::shared_ptr<Impl> self,
       co_await backoff.async_wait(kUseTuple);
       continue;
     }
-    if (self->open.size() >= self->opts.max_connections) {
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec).address();
+    if (peer_ec || !self->makeRoom(peer)) {
       ++self->stats.rejected;
-      self->log->debug("http connection rejected: {} open", self->open.size());
+      self->log->debug("http connection rejected: {} open, all busy", self->open.size());
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
@@ -190,10 +204,53 @@ asio::awaitable<void> HttpServer::Impl::acceptLoop(std::shared_ptr<Impl> self,
   }
 }
 
+bool HttpServer::Impl::makeRoom(const asio::ip::address& peer) {
+  const auto oldest_idle = [this](const asio::ip::address* only) {
+    for (auto it = open.begin(); it != open.end(); ++it) {
+      if (!it->second.busy && (only == nullptr || it->second.peer == *only)) {
+        return it;
+      }
+    }
+    return open.end();
+  };
+  const auto from_peer = static_cast<std::size_t>(std::count_if(
+      open.begin(), open.end(), [&peer](const auto& kv) { return kv.second.peer == peer; }));
+  if (from_peer >= opts.max_connections_per_client) {
+    const auto victim = oldest_idle(&peer);
+    if (victim == open.end()) {
+      return false;
+    }
+    evict(victim);
+  }
+  if (open.size() >= opts.max_connections) {
+    const auto victim = oldest_idle(nullptr);
+    if (victim == open.end()) {
+      return false;
+    }
+    evict(victim);
+  }
+  return true;
+}
+
+void HttpServer::Impl::evict(std::map<std::uint64_t, Conn>::iterator it) {
+  ++stats.evicted;
+  log->debug("http connection from {} evicted: oldest idle", it->second.peer.to_string());
+  boost::system::error_code ignored;
+  it->second.stream->socket().close(ignored);  // its session wakes up aborted and ends
+  open.erase(it);
+}
+
 asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp::socket socket) {
+  boost::system::error_code peer_ec;
+  const auto peer = socket.remote_endpoint(peer_ec).address();
   beast::tcp_stream stream(std::move(socket));
   const auto id = self->next_id++;
-  self->open.emplace(id, &stream);
+  self->open.emplace(id, Conn{&stream, peer, false});
+  const auto set_busy = [&self, id](bool busy) {
+    if (const auto it = self->open.find(id); it != self->open.end()) {
+      it->second.busy = busy;
+    }
+  };
   struct Unregister {
     Impl& impl;
     std::uint64_t id;
@@ -201,13 +258,40 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
   } unregister{*self, id};
 
   beast::flat_buffer buffer;
+  bool first = true;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(self->opts.max_header_bytes));
     parser.body_limit(self->opts.max_body_bytes);
-    stream.expires_after(self->opts.idle_timeout);
+    if (buffer.size() == 0) {
+      // Waiting for a request to start: a new connection gets request_timeout (clients send at
+      // once), a kept-alive one idle_timeout.
+      const auto wait = first ? std::min(self->opts.request_timeout, self->opts.idle_timeout)
+                              : self->opts.idle_timeout;
+      stream.expires_after(wait);
+      auto [wec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+      if (wec == beast::error::timeout) {
+        ++self->stats.timeouts;
+        self->log->debug("http connection closed: idle for {} ms", wait.count());
+        co_return;
+      }
+      if (wec || self->stopped) {
+        if (wec != asio::error::operation_aborted && wec != asio::error::eof &&
+            wec != asio::error::bad_descriptor && !self->stopped) {
+          ++self->stats.io_errors;
+          self->log->debug("http read failed: {}", wec.message());
+        }
+        break;
+      }
+      buffer.commit(n);
+    }
+    first = false;
+    // Once a request has started, all of it (headers and body) must arrive within
+    // request_timeout: a client trickling bytes cannot hold the connection (slowloris).
+    stream.expires_after(self->opts.request_timeout);
     auto [rec, nread] = co_await http::async_read(stream, buffer, parser, kUseTuple);
-    if (self->stopped || rec == asio::error::operation_aborted) {
+    if (self->stopped || rec == asio::error::operation_aborted ||
+        rec == asio::error::bad_descriptor) {
       break;
     }
     if (rec == http::error::end_of_stream) {
@@ -215,7 +299,8 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
     }
     if (rec == beast::error::timeout) {
       ++self->stats.timeouts;
-      self->log->debug("http connection closed: idle for {} ms", self->opts.idle_timeout.count());
+      self->log->debug("http connection closed: request not complete within {} ms",
+                       self->opts.request_timeout.count());
       co_return;  // the stream is already closed
     }
     if (rec) {
@@ -237,10 +322,12 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
       co_return;
     }
     const auto req = parser.release();
+    set_busy(true);
     auto res = self->handle(req);
     res.keep_alive(req.keep_alive());
     stream.expires_after(self->opts.idle_timeout);
     auto [wec, nwritten] = co_await http::async_write(stream, res, kUseTuple);
+    set_busy(false);
     if (wec) {
       if (wec == beast::error::timeout) {
         ++self->stats.timeouts;
@@ -322,8 +409,8 @@ void HttpServer::stop() {
   for (auto& a : impl_->acceptors) {
     a.close(ignored);
   }
-  for (auto& [id, stream] : impl_->open) {
-    stream->socket().close(ignored);
+  for (auto& [id, conn] : impl_->open) {
+    conn.stream->socket().close(ignored);
   }
 }
 

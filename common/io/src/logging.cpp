@@ -21,6 +21,8 @@
 namespace l1net::io {
 namespace {
 
+void appendLogEscaped(std::string_view s, std::string& out);
+
 constexpr std::string_view kTextPattern = "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %n: %v";
 
 struct LevelName {
@@ -146,6 +148,84 @@ void appendJsonEscaped(std::string_view s, auto& out) {
   }
 }
 
+void appendLogEscaped(std::string_view s, std::string& out) {
+  constexpr std::string_view kHex = "0123456789abcdef";
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const std::size_t len = utf8SequenceLength(s, i);
+      if (len == 0) {
+        out += "\\x";
+        out += kHex[c >> 4U];
+        out += kHex[c & 0xFU];
+        ++i;
+      } else {
+        out.append(s.substr(i, len));
+        i += len;
+      }
+      continue;
+    }
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          out += "\\x";
+          out += kHex[c >> 4U];
+          out += kHex[c & 0xFU];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+}
+
+// The text pattern with the message (and logger name) escaped by escapeForLog: one log record is
+// always exactly one line, whatever bytes a value echoed from a file or packet holds.
+class TextFormatter final : public spdlog::formatter {
+ public:
+  TextFormatter() : inner_(std::string(kTextPattern), spdlog::pattern_time_type::utc) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    const std::string_view name(msg.logger_name.data(), msg.logger_name.size());
+    if (!needsEscape(payload) && !needsEscape(name)) {
+      inner_.format(msg, dest);
+      return;
+    }
+    const std::string esc_payload = escapeForLog(payload);
+    const std::string esc_name = escapeForLog(name);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(esc_payload.data(), esc_payload.size());
+    copy.logger_name = spdlog::string_view_t(esc_name.data(), esc_name.size());
+    inner_.format(copy, dest);
+    msg.color_range_start = copy.color_range_start;  // mutable: where the level's colour goes
+    msg.color_range_end = copy.color_range_end;
+  }
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<TextFormatter>();
+  }
+
+ private:
+  static bool needsEscape(std::string_view s) noexcept {
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c < 0x20 || c >= 0x7F) {
+        return true;
+      }
+    }
+    return false;
+  }
+  spdlog::pattern_formatter inner_;
+};
+
 // {"ts":"...Z","level":"info","logger":"name","msg":"..."}\n
 class JsonFormatter final : public spdlog::formatter {
  public:
@@ -183,8 +263,7 @@ struct State {
   std::shared_ptr<spdlog::sinks::dist_sink_mt> shared = [] {
     auto s = std::make_shared<spdlog::sinks::dist_sink_mt>();
     auto err = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    err->set_formatter(std::make_unique<spdlog::pattern_formatter>(std::string(kTextPattern),
-                                                                   spdlog::pattern_time_type::utc));
+    err->set_formatter(std::make_unique<TextFormatter>());
     s->set_sinks({err});
     return s;
   }();
@@ -219,6 +298,13 @@ std::shared_ptr<spdlog::logger> makeLoggerLocked(State& st, std::string name) {
 
 }  // namespace
 
+std::string escapeForLog(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  appendLogEscaped(s, out);
+  return out;
+}
+
 std::string jsonEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -230,8 +316,7 @@ void setupLogging(const LogOptions& opts, std::shared_ptr<spdlog::sinks::sink> s
   const auto level = parseLevel(opts.level);
   std::unique_ptr<spdlog::formatter> formatter;
   if (opts.format == "text") {
-    formatter = std::make_unique<spdlog::pattern_formatter>(std::string(kTextPattern),
-                                                            spdlog::pattern_time_type::utc);
+    formatter = std::make_unique<TextFormatter>();
   } else if (opts.format == "json") {
     formatter = std::make_unique<JsonFormatter>();
   } else {

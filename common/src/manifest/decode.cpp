@@ -64,6 +64,68 @@ constexpr std::array<EnumName<LabelSelectorRequirement::Operator>, 4> kOperators
     {"DoesNotExist", LabelSelectorRequirement::Operator::kDoesNotExist},
 }};
 
+// Kubernetes' name rules (apimachinery validation.IsDNS1123Label / IsDNS1035Label /
+// IsDNS1123Subdomain), with its messages. Returns "" when `v` is valid.
+bool lowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+std::string checkDns1123Label(std::string_view v) {
+  std::string out;
+  if (v.size() > 63) {
+    out = "must be no more than 63 characters";
+  }
+  const bool ok = !v.empty() && lowerAlnum(v.front()) && lowerAlnum(v.back()) &&
+                  std::all_of(v.begin(), v.end(), [](char c) { return lowerAlnum(c) || c == '-'; });
+  if (!ok) {
+    out += std::string(out.empty() ? "" : "; ") +
+           "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
+           "'-', and must start and end with an alphanumeric character (e.g. 'my-name', or "
+           "'123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+  }
+  return out;
+}
+
+std::string checkDns1035Label(std::string_view v) {
+  std::string out;
+  if (v.size() > 63) {
+    out = "must be no more than 63 characters";
+  }
+  const bool ok = !v.empty() && v.front() >= 'a' && v.front() <= 'z' && lowerAlnum(v.back()) &&
+                  std::all_of(v.begin(), v.end(), [](char c) { return lowerAlnum(c) || c == '-'; });
+  if (!ok) {
+    out += std::string(out.empty() ? "" : "; ") +
+           "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start "
+           "with an alphabetic character, and end with an alphanumeric character (e.g. "
+           "'my-name', or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+  }
+  return out;
+}
+
+std::string checkDns1123Subdomain(std::string_view v) {
+  std::string out;
+  if (v.size() > 253) {
+    out = "must be no more than 253 characters";
+  }
+  bool ok = !v.empty();
+  for (std::size_t start = 0; ok && start <= v.size();) {
+    const auto dot = v.find('.', start);
+    const auto part = v.substr(start, dot == std::string_view::npos ? v.npos : dot - start);
+    ok = !part.empty() && lowerAlnum(part.front()) && lowerAlnum(part.back()) &&
+         std::all_of(part.begin(), part.end(), [](char c) { return lowerAlnum(c) || c == '-'; });
+    if (dot == std::string_view::npos) {
+      break;
+    }
+    start = dot + 1;
+  }
+  if (!ok) {
+    out += std::string(out.empty() ? "" : "; ") +
+           "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+           "'-' or '.', and must start and end with an alphanumeric character (e.g. "
+           "'example.com', regex used for validation is "
+           "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  }
+  return out;
+}
+
 // 1-based line of a node; 0 when unknown. Mark() throws on invalid nodes, IsDefined() does not.
 int lineOf(const YAML::Node& n) {
   if (!n.IsDefined()) {
@@ -123,15 +185,15 @@ std::optional<std::int64_t> parseInteger(std::string_view s) {
 class Decoder {
  public:
   Decoder(const std::string& file, std::vector<Diagnostic>& errors,
-          std::vector<Diagnostic>& warnings)
-      : file_(file), errors_(errors), warnings_(warnings) {}
+          std::vector<Diagnostic>& warnings, int line_offset)
+      : file_(file), errors_(errors), warnings_(warnings), line_offset_(line_offset) {}
 
   void document(const YAML::Node& doc, ManifestSet& set, const std::string& default_api,
                 const std::string& default_kind, int depth);
 
  private:
   void error(const YAML::Node& at, const std::string& field, std::string message) {
-    const int line = lineOf(at);
+    const int line = lineAt(at);
     errors_.push_back(
         Diagnostic{{file_, line > 0 ? line : object_line_}, object_, field, std::move(message)});
   }
@@ -139,7 +201,7 @@ class Decoder {
     const bool seen = std::any_of(warnings_.begin(), warnings_.end(),
                                   [&](const Diagnostic& d) { return d.message == message; });
     if (!seen) {
-      warnings_.push_back(Diagnostic{{file_, lineOf(at)}, object_, "", std::move(message)});
+      warnings_.push_back(Diagnostic{{file_, lineAt(at)}, object_, "", std::move(message)});
     }
   }
 
@@ -317,7 +379,7 @@ class Decoder {
   }
   void noteLine(ObjectMeta* meta, const std::string& path, const YAML::Node& n) {
     if (meta != nullptr) {
-      meta->field_lines[path] = lineOf(n);
+      meta->field_lines[path] = lineAt(n);
     }
   }
   void noteField(ObjectMeta& meta, const YAML::Node& map, std::string_view key,
@@ -349,9 +411,16 @@ class Decoder {
   void pool(const YAML::Node& doc, ManifestSet& set);
   void l2Advertisement(const YAML::Node& doc, ManifestSet& set);
 
+  // The node's line in the file (the document may have been parsed from a slice of it).
+  [[nodiscard]] int lineAt(const YAML::Node& n) const {
+    const int l = lineOf(n);
+    return l > 0 ? l + line_offset_ : 0;
+  }
+
   const std::string& file_;
   std::vector<Diagnostic>& errors_;
   std::vector<Diagnostic>& warnings_;
+  int line_offset_ = 0;
   std::string object_;               // label of the object being decoded, e.g. IPAddressPool "lan"
   int object_line_ = 0;              // line of the object being decoded
   std::size_t errors_at_start_ = 0;  // errors_.size() when the current object started
@@ -431,6 +500,21 @@ void Decoder::metadata(const YAML::Node& doc, ObjectMeta& meta, std::string_view
   }
   if (meta.name.empty()) {
     error(*md, "metadata.name", "required");
+  } else {
+    // As the API server: Services and Namespaces are DNS labels, other objects DNS subdomains.
+    const std::string problem = kind == "Service"     ? checkDns1035Label(meta.name)
+                                : kind == "Namespace" ? checkDns1123Label(meta.name)
+                                                      : checkDns1123Subdomain(meta.name);
+    if (!problem.empty()) {
+      const auto at = child(*md, "name");
+      error(at ? *at : *md, "metadata.name", "invalid name: " + problem);
+    }
+  }
+  if (namespaced) {
+    if (const std::string problem = checkDns1123Label(meta.ns); !problem.empty()) {
+      const auto at = child(*md, "namespace");
+      error(at ? *at : *md, "metadata.namespace", "invalid namespace: " + problem);
+    }
   }
   noteField(meta, *md, "name", "metadata");
   meta.labels = getLabels(*md, "labels", "metadata");
@@ -560,7 +644,7 @@ void Decoder::pool(const YAML::Node& doc, ManifestSet& set) {
     forEach(*spec, "addresses", base,
             [&](const YAML::Node& a, const std::string& path, std::size_t) {
               if (const auto s = text(a, path)) {
-                p.addresses.push_back(PoolAddress{*s, lineOf(a), {}});
+                p.addresses.push_back(PoolAddress{*s, lineAt(a), {}});
                 noteLine(&p.meta, path, a);
               }
             });
@@ -636,7 +720,7 @@ void Decoder::document(const YAML::Node& doc, ManifestSet& set, const std::strin
     return;  // empty document, e.g. after a trailing "---"
   }
   object_.clear();
-  object_line_ = lineOf(doc);
+  object_line_ = lineAt(doc);
   if (!doc.IsMap()) {
     error(doc, "", "a document must be a mapping (a Kubernetes object)");
     return;
@@ -685,13 +769,16 @@ void Decoder::document(const YAML::Node& doc, ManifestSet& set, const std::strin
 }  // namespace
 
 void decodeDocument(const YAML::Node& doc, const std::string& file, ManifestSet& set,
-                    std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings) {
-  Decoder decoder(file, errors, warnings);
+                    std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings,
+                    int line_offset) {
+  Decoder decoder(file, errors, warnings, line_offset);
   try {
     decoder.document(doc, set, "", "", 0);
   } catch (const std::exception& e) {  // yaml-cpp on a node shape we did not foresee
-    errors.push_back(
-        Diagnostic{{file, lineOf(doc)}, "", "", std::string("cannot decode: ") + e.what()});
+    errors.push_back(Diagnostic{{file, lineOf(doc) > 0 ? lineOf(doc) + line_offset : 0},
+                                "",
+                                "",
+                                std::string("cannot decode: ") + e.what()});
   }
 }
 

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -65,25 +66,87 @@ void checkProgress(const std::string& text) {
   }
 }
 
-// Parses every document of one text into result.set; syntax errors go to result.errors.
-void parseInto(std::string_view yaml, const std::string& file, LoadResult& result) {
+// Whether `line` is a document start marker: "---" followed by the end of line or a blank.
+bool isDocumentStart(std::string_view line) {
+  return line.starts_with("---") &&
+         (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+}
+
+// Whether a chunk holds only blank lines, comments and directives (so far): a "---" right after
+// such lines starts the chunk's first document rather than a new one.
+bool onlyPreamble(std::string_view chunk) {
+  std::size_t pos = 0;
+  while (pos < chunk.size()) {
+    const auto eol = chunk.find('\n', pos);
+    auto line = chunk.substr(pos, eol == std::string_view::npos ? chunk.npos : eol - pos);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t' || line.front() == '\r')) {
+      line.remove_prefix(1);
+    }
+    if (!line.empty() && line.front() != '#' && line.front() != '%') {
+      return false;
+    }
+    if (eol == std::string_view::npos) {
+      break;
+    }
+    pos = eol + 1;
+  }
+  return true;
+}
+
+// Parses one slice of the file (one document, as split by parseInto) starting at `first_line`
+// (0-based). Returns false after a syntax error (reported), which ends the file.
+bool parseChunk(std::string_view chunk, int first_line, const std::string& file,
+                LoadResult& result) {
+  const auto syntax = [&](const YAML::Mark& mark, const std::string& msg) {
+    const int line = mark.is_null() || mark.line < 0 ? 0 : mark.line + 1 + first_line;
+    result.errors.push_back(Diagnostic{{file, line}, "", "", msg});
+  };
   std::vector<YAML::Node> docs;
   try {
-    const std::string text(yaml);
+    const std::string text(chunk);
     checkProgress(text);
     docs = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {
+    syntax(e.mark, "YAML nesting deeper than " + std::to_string(kMaxYamlDepth) +
+                       " levels (the nesting limit); the file is refused");
+    return false;
   } catch (const YAML::Exception& e) {
-    const int line = e.mark.is_null() || e.mark.line < 0 ? 0 : e.mark.line + 1;
-    result.errors.push_back(Diagnostic{{file, line}, "", "", "YAML syntax error: " + e.msg});
-    return;
+    syntax(e.mark, "YAML syntax error: " + e.msg);
+    return false;
   } catch (const std::exception& e) {
     result.errors.push_back(
-        Diagnostic{{file, 0}, "", "", std::string("cannot parse: ") + e.what()});
-    return;
+        Diagnostic{{file, first_line + 1}, "", "", std::string("cannot parse: ") + e.what()});
+    return false;
   }
   for (const auto& doc : docs) {
-    decodeDocument(doc, file, result.set, result.errors, result.warnings);
+    decodeDocument(doc, file, result.set, result.errors, result.warnings, first_line);
   }
+  return true;
+}
+
+// Parses every document of one text into result.set; syntax errors go to result.errors.
+// Documents are parsed one at a time so that only one yaml-cpp node tree is alive: a node tree
+// costs ~50x its text, which for a whole 16 MiB file would be close to a gigabyte.
+void parseInto(std::string_view yaml, const std::string& file, LoadResult& result) {
+  std::size_t chunk_start = 0;
+  int chunk_line = 0;
+  int line = 0;
+  std::size_t pos = 0;
+  while (pos < yaml.size()) {
+    const auto eol = yaml.find('\n', pos);
+    const auto next = eol == std::string_view::npos ? yaml.size() : eol + 1;
+    if (pos > chunk_start && isDocumentStart(yaml.substr(pos, next - pos)) &&
+        !onlyPreamble(yaml.substr(chunk_start, pos - chunk_start))) {
+      if (!parseChunk(yaml.substr(chunk_start, pos - chunk_start), chunk_line, file, result)) {
+        return;
+      }
+      chunk_start = pos;
+      chunk_line = line;
+    }
+    ++line;
+    pos = next;
+  }
+  parseChunk(yaml.substr(chunk_start), chunk_line, file, result);
 }
 
 void addValidation(LoadResult& result) {
@@ -142,20 +205,78 @@ std::vector<std::string> expandManifestPaths(const std::vector<std::string>& pat
   return out;
 }
 
-LoadResult loadManifestPaths(const std::vector<std::string>& paths) {
-  LoadResult result;
-  for (const auto& file : expandManifestPaths(paths, result.errors)) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    if (in) {
-      text << in.rdbuf();
+bool readManifestFile(const std::string& file, const LoadOptions& opts, std::string& text,
+                      std::string& error) {
+  text.clear();
+  std::error_code ec;
+  const auto st = fs::status(file, ec);
+  if (ec) {
+    error = "cannot read file: " + ec.message();
+    return false;
+  }
+  if (!fs::is_regular_file(st)) {
+    const char* what = fs::is_character_file(st) ? "a character device"
+                       : fs::is_block_file(st)   ? "a block device"
+                       : fs::is_fifo(st)         ? "a FIFO"
+                       : fs::is_socket(st)       ? "a socket"
+                       : fs::is_directory(st)    ? "a directory"
+                                                 : "not a regular file";
+    error = std::string("not a regular file (") + what + "); manifests must be regular files";
+    return false;
+  }
+  const auto limit_text = [&] {
+    return "over the limit of " + std::to_string(opts.max_file_bytes) +
+           " bytes per manifest file (raise it with --max-manifest-bytes)";
+  };
+  const auto size = fs::file_size(file, ec);
+  if (!ec && size > opts.max_file_bytes) {
+    error = "file is " + std::to_string(size) + " bytes, " + limit_text();
+    return false;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    error = "cannot read file";
+    return false;
+  }
+  // Read at most limit + 1 bytes: the file may grow while it is read.
+  text.resize(std::min<std::uintmax_t>(ec ? 0 : size, opts.max_file_bytes) + 1);
+  std::size_t got = 0;
+  for (;;) {
+    in.read(text.data() + got, static_cast<std::streamsize>(text.size() - got));
+    got += static_cast<std::size_t>(in.gcount());
+    if (!in || got > opts.max_file_bytes) {
+      break;
     }
-    if (!in || in.bad()) {
-      result.errors.push_back(Diagnostic{{file, 0}, "", "", "cannot read file"});
+    if (got == text.size()) {
+      text.resize(std::min(text.size() * 2, opts.max_file_bytes + 1));
+    }
+  }
+  if (in.bad()) {
+    error = "cannot read file";
+    return false;
+  }
+  if (got > opts.max_file_bytes) {
+    error =
+        "file is larger than " + std::to_string(opts.max_file_bytes) + " bytes, " + limit_text();
+    text.clear();
+    return false;
+  }
+  text.resize(got);
+  return true;
+}
+
+LoadResult loadManifestPaths(const std::vector<std::string>& paths, const LoadOptions& opts) {
+  LoadResult result;
+  std::string text;
+  std::string error;
+  for (const auto& file : expandManifestPaths(paths, result.errors)) {
+    if (!readManifestFile(file, opts, text, error)) {
+      result.errors.push_back(Diagnostic{{file, 0}, "", "", error});
       continue;
     }
-    parseInto(text.str(), file, result);
+    parseInto(text, file, result);
   }
+  std::string().swap(text);
   addValidation(result);
   return result;
 }

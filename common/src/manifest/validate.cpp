@@ -110,6 +110,7 @@ class Validator {
     for (const auto& ad : set.l2_advertisements) {
       l2Advertisement(ad);
     }
+    services(set.services);
     return std::move(out_);
   }
 
@@ -123,6 +124,7 @@ class Validator {
   }
 
   void pools(std::vector<IpAddressPool>& pools);
+  void services(const std::vector<Service>& services);
   void l2Advertisement(const L2Advertisement& ad);
   void selector(const ObjectMeta& meta, const std::string& object, const std::string& path,
                 const LabelSelector& sel);
@@ -246,6 +248,24 @@ void Validator::pools(std::vector<IpAddressPool>& pools) {
       uniqueStrings(meta, object, base + ".namespaces", sa.namespaces, "namespace");
       selectors(meta, object, base + ".namespaceSelectors", sa.namespace_selectors);
       selectors(meta, object, base + ".serviceSelectors", sa.service_selectors);
+    }
+  }
+}
+
+// Two Services with one namespace/name (in one file or two): Kubernetes holds one object per key,
+// so which one is meant is ambiguous; both positions are named.
+void Validator::services(const std::vector<Service>& services) {
+  std::map<std::pair<std::string, std::string>, const Service*> by_key;
+  for (const auto& svc : services) {
+    const auto& meta = svc.meta;
+    const std::string ns = meta.ns.empty() ? "default" : meta.ns;
+    const auto [it, fresh] = by_key.emplace(std::make_pair(ns, meta.name), &svc);
+    if (!fresh) {
+      const std::string key = quoted(ns + "/" + meta.name);
+      report(meta, "Service " + key, "metadata.name",
+             "duplicate definition of Service " + key + " (first at " +
+                 where(it->second->meta.source) + ", again at " + where(meta.source) + ")",
+             meta.source.line);
     }
   }
 }

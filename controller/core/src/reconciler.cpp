@@ -311,7 +311,51 @@ ReconcileResult reconcile(const ReconcileInput& input) {
   }
   alloc.setPools(std::move(pools));
 
-  std::vector<manifest::Service> services = mergePrevious(input.services, input.previous);
+  std::vector<manifest::Service> services = [&] {
+    if (input.held.empty()) {
+      return mergePrevious(input.services, input.previous);
+    }
+    std::vector<manifest::Service> prev = input.held;  // a held service that reappears
+    prev.insert(prev.end(), input.previous.begin(), input.previous.end());
+    return mergePrevious(input.services, prev);
+  }();
+  std::set<std::string> present;
+  for (const auto& s : input.services) {
+    present.insert(serviceKey(s.meta));
+  }
+
+  // Held IPs are reserved before anyone converges, so no other service can take them.
+  std::set<std::string> released;
+  std::map<std::string, const manifest::Service*> to_hold;
+  for (const auto& h : input.held) {
+    to_hold.emplace(serviceKey(h.meta), &h);
+  }
+  if (input.hold_vanished) {
+    for (const auto& p : input.previous) {
+      to_hold.emplace(serviceKey(p.meta), &p);
+    }
+  }
+  for (const auto& [key, svc] : to_hold) {
+    if (present.contains(key) || !hasIngressIp(*svc)) {
+      continue;
+    }
+    IpList ips;
+    bool parsed = true;
+    for (const auto& ing : svc->ingress) {
+      if (auto ip = net::parseIp(ing.ip)) {
+        ips.push_back(*ip);
+      } else if (!ing.ip.empty()) {
+        parsed = false;
+      }
+    }
+    const FamilyInfo fam = serviceFamily(*svc);
+    if (parsed && !fam.error && !alloc.assign(key, makeServiceRequest(*svc, fam), ips)) {
+      result.held.push_back(*svc);
+    } else {
+      released.insert(key);
+    }
+  }
+
   std::set<std::string> seen;
   std::vector<ServiceDecision> decisions;
   decisions.reserve(services.size());
@@ -397,10 +441,9 @@ ReconcileResult reconcile(const ReconcileInput& input) {
   for (const auto& d : decisions) {
     current.insert(d.key);
   }
-  std::set<std::string> released;
   for (const auto& p : input.previous) {
     auto key = serviceKey(p.meta);
-    if (!current.contains(key) && hasIngressIp(p)) {
+    if (!current.contains(key) && hasIngressIp(p) && !to_hold.contains(key)) {
       released.insert(std::move(key));
     }
   }
@@ -469,7 +512,8 @@ std::string formatResultJson(const ReconcileResult& result) {
     const auto& p = result.pools[i];
     out += i == 0 ? "{\"name\":" : ",{\"name\":";
     appendJsonString(out, p.name);
-    out += ",\"total\":" + net::countToString(p.total());
+    // A decimal string: totals reach 2^128-1 (::/0), beyond what JSON numbers keep exactly.
+    out += ",\"total\":\"" + net::countToString(p.total()) + "\"";
     out += ",\"inUse\":" + std::to_string(p.inUse()) + "}";
   }
   out += "]}";

@@ -1,5 +1,8 @@
 #include "l1net/controller/io/controller_app.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -9,11 +12,13 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/program_options.hpp>
 #include <spdlog/spdlog.h>
 
 #include "l1net/controller/io/pool_metrics.hpp"
 #include "l1net/controller/io/state_file.hpp"
+#include "l1net/controller/release_hold.hpp"
 #include "l1net/io/http_server.hpp"
 #include "l1net/io/object_source.hpp"
 #include "l1net/io/signals.hpp"
@@ -44,6 +49,36 @@ void logResult(spdlog::logger& logger, const ReconcileResult& result) {
   }
 }
 
+// The previous services from the state file; nullopt = stop (errors already reported).
+// Stale temp files are removed first. Errors go to `errors`, each naming the file.
+std::optional<std::vector<manifest::Service>> loadState(const ControllerOptions& opts,
+                                                        spdlog::logger& logger,
+                                                        std::vector<std::string>& errors) {
+  if (opts.state.empty()) {
+    return std::vector<manifest::Service>{};
+  }
+  for (const auto& removed :
+       opts.dry_run ? std::vector<std::string>{} : removeStaleTempFiles(opts.state)) {
+    logger.warn("removed stale temporary file {} (left by an interrupted state write)", removed);
+  }
+  auto state = readStateFile(opts.state);
+  if (state.status == StateStatus::kIncomplete && opts.state_recover) {
+    for (const auto& e : state.errors) {
+      logger.warn("state file: {}", e);
+    }
+    logger.warn(
+        "--state-recover: starting from the {} services {} still holds; it will be "
+        "rewritten",
+        state.services.size(), opts.state);
+    return std::move(state.services);
+  }
+  if (!state.ok()) {
+    errors = std::move(state.errors);
+    return std::nullopt;
+  }
+  return std::move(state.services);
+}
+
 }  // namespace
 
 CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& out,
@@ -51,6 +86,7 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
   ControllerOptions opts;
   std::string output;
   std::string lb_class;
+  double release_hold_s = 30.0;
   po::options_description desc("Usage: l1net-controller --manifests PATH... [options]\nOptions");
   desc.add_options()("help,h", "show this help")(
       "manifests", po::value<std::vector<std::string>>(&opts.manifests)->multitoken()->composing(),
@@ -63,7 +99,15 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
       "metrics-addr", po::value<std::string>(&opts.metrics_addr)->default_value(opts.metrics_addr),
       "HOST:PORT for /metrics and /healthz (daemon mode)")(
       "lb-class", po::value<std::string>(&lb_class),
-      "handle only services of this spec.loadBalancerClass (default: only class-less ones)");
+      "handle only services of this spec.loadBalancerClass (default: only class-less ones)")(
+      "release-hold", po::value<double>(&release_hold_s)->default_value(30.0, "30"),
+      "seconds the IPs of a Service removed from the manifests stay reserved for it; 0 = release "
+      "at once (MetalLB)")(
+      "max-manifest-bytes",
+      po::value<std::size_t>(&opts.max_manifest_bytes)->default_value(opts.max_manifest_bytes),
+      "largest manifest file accepted, in bytes (default 16 MiB)")(
+      "state-recover", po::bool_switch(&opts.state_recover),
+      "start from an incomplete state file (keep what it still holds) and rewrite it");
   l1net::io::addLogOptions(desc, opts.log);
 
   po::variables_map vm;
@@ -87,12 +131,18 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
   } else if (output == "yaml") {
     opts.output = OutputFormat::kYaml;
   } else if (!output.empty()) {
-    err << "l1net-controller: -o must be yaml or json, not '" << output << "'\n";
+    err << "l1net-controller: -o must be yaml or json, not '" << l1net::io::escapeForLog(output)
+        << "'\n";
     return {std::nullopt, kExitInvalid};
   }
   if (vm.count("lb-class") != 0) {
     opts.lb_class = lb_class;
   }
+  if (!(release_hold_s >= 0.0 && release_hold_s <= 86400.0 * 365)) {
+    err << "l1net-controller: --release-hold must be a number of seconds >= 0\n";
+    return {std::nullopt, kExitInvalid};
+  }
+  opts.release_hold = std::chrono::milliseconds(static_cast<std::int64_t>(release_hold_s * 1000));
   return {std::move(opts), kExitOk};
 }
 
@@ -105,34 +155,32 @@ std::string renderOutput(const ReconcileResult& result, OutputFormat format) {
 
 int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err) {
   const auto logger = l1net::io::makeLogger("controller");
-  const auto loaded = manifest::loadManifestPaths(opts.manifests);
+  const auto loaded =
+      manifest::loadManifestPaths(opts.manifests, {.max_file_bytes = opts.max_manifest_bytes});
   for (const auto& w : loaded.warnings) {
-    err << "warning: " << w.format() << "\n";
+    err << "warning: " << l1net::io::escapeForLog(w.format()) << "\n";
   }
   for (const auto& e : loaded.errors) {
-    err << "error: " << e.format() << "\n";
+    err << "error: " << l1net::io::escapeForLog(e.format()) << "\n";
   }
   if (!loaded.ok()) {
     return kExitInvalid;
   }
-  std::vector<manifest::Service> previous;
-  if (!opts.state.empty()) {
-    auto state = readStateFile(opts.state);
-    if (!state.ok()) {
-      for (const auto& e : state.errors) {
-        err << "error: state file: " << e << "\n";
-      }
-      return kExitFailure;
+  std::vector<std::string> state_errors;
+  auto previous = loadState(opts, *logger, state_errors);
+  if (!previous) {
+    for (const auto& e : state_errors) {
+      err << "error: state file: " << l1net::io::escapeForLog(e) << "\n";
     }
-    previous = std::move(state.services);
+    return kExitFailure;
   }
   const ReconcileResult result =
-      reconcile(makeInput(loaded.set, std::move(previous), opts.lb_class));
+      reconcile(makeInput(loaded.set, std::move(*previous), opts.lb_class));
   logResult(*logger, result);
   if (!opts.state.empty() && !opts.dry_run) {
     if (const auto written = writeStateFile(opts.state, renderState(stateServices(result)));
         !written) {
-      err << "error: writing " << opts.state << ": " << written.error().message() << "\n";
+      err << "error: " << describeWriteError(opts.state, written.error()) << "\n";
       return kExitFailure;
     }
   }
@@ -144,19 +192,20 @@ int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err)
 
 int runDaemon(const ControllerOptions& opts) {
   const auto logger = l1net::io::makeLogger("controller");
-  if (!l1net::io::loadInitialManifests(opts.manifests, *logger)) {
+  const manifest::LoadOptions load_opts{.max_file_bytes = opts.max_manifest_bytes};
+  if (!l1net::io::loadInitialManifests(opts.manifests, *logger, load_opts)) {
     return kExitInvalid;
   }
-  std::vector<manifest::Service> current;
-  if (!opts.state.empty()) {
-    auto state = readStateFile(opts.state);
-    if (!state.ok()) {
-      for (const auto& e : state.errors) {
-        logger->error("state file: {}", e);
-      }
-      return kExitFailure;
+  std::vector<std::string> state_errors;
+  auto loaded_state = loadState(opts, *logger, state_errors);
+  if (!loaded_state) {
+    for (const auto& e : state_errors) {
+      logger->error("state file: {}", e);
     }
-    current = std::move(state.services);
+    return kExitFailure;
+  }
+  std::vector<manifest::Service> current = std::move(*loaded_state);
+  if (!opts.state.empty()) {
     logger->info("state file {}: {} services", opts.state, current.size());
   }
 
@@ -167,10 +216,21 @@ int runDaemon(const ControllerOptions& opts) {
                                       "Reconciles of a valid manifest snapshot");
   auto& write_errors = registry.counter("l1net_controller_state_write_errors_total",
                                         "Failed writes of the state file");
-  bool healthy = false;
+  auto& held_gauge = registry.gauge("l1net_controller_held_services",
+                                    "Services removed from the manifests whose IPs are held");
+  bool reconciled = false;
+  std::string state_problem;  // "" = the state file holds the last result
+
+  l1net::io::FileObjectSourceOptions source_opts;
+  source_opts.registry = &registry;
+  source_opts.load = load_opts;
+  l1net::io::FileObjectSource source(ioc.get_executor(), opts.manifests,
+                                     l1net::io::makeLogger("controller.source"), source_opts);
 
   l1net::io::HttpServer server(ioc.get_executor(), l1net::io::makeLogger("controller.http"));
-  l1net::io::serveMetrics(server, registry, [&healthy] { return healthy; });
+  l1net::io::serveMetrics(
+      server, registry, [&] { return reconciled; },
+      [&] { return state_problem.empty() ? source.healthProblem() : state_problem; });
   const auto bound = server.listen(opts.metrics_addr);
   if (!bound) {
     logger->error("metrics address {}: {}", opts.metrics_addr, bound.error().message());
@@ -179,42 +239,101 @@ int runDaemon(const ControllerOptions& opts) {
   logger->info("serving /metrics and /healthz on {}:{}", bound->address().to_string(),
                bound->port());
 
+  // State writes: the newest text is written; a failure is retried with backoff until it works.
   std::string last_written;
+  std::string pending;
+  boost::asio::steady_timer retry(ioc);
+  std::chrono::milliseconds backoff = opts.state_retry_initial;
+  bool retry_pending = false;
+  std::function<void()> write_state = [&] {
+    if (pending == last_written) {
+      state_problem.clear();
+      return;
+    }
+    if (const auto written = writeStateFile(opts.state, pending); !written) {
+      write_errors.inc();
+      state_problem = describeWriteError(opts.state, written.error()) + "; retrying";
+      logger->warn("{}; retrying in {} ms", describeWriteError(opts.state, written.error()),
+                   backoff.count());
+      retry.expires_after(backoff);
+      retry_pending = true;
+      retry.async_wait([&](const boost::system::error_code& ec) {
+        retry_pending = false;
+        if (!ec) {
+          write_state();
+        }
+      });
+      backoff = std::min(backoff * 2, opts.state_retry_max);
+      return;
+    }
+    backoff = opts.state_retry_initial;
+    if (!state_problem.empty()) {
+      logger->info("state file {} written after earlier failures", opts.state);
+    }
+    state_problem.clear();
+    last_written = pending;
+    logger->info("state file {} written: {} services", opts.state, current.size());
+  };
+
+  ReleaseHold hold(opts.release_hold);
+  boost::asio::steady_timer hold_timer(ioc);
+  std::optional<manifest::ManifestSet> last_set;
   const bool print = opts.output != OutputFormat::kNone || opts.dry_run;
   const OutputFormat format =
       opts.output == OutputFormat::kNone ? OutputFormat::kYaml : opts.output;
-  const auto apply = [&](const manifest::ManifestSet& set) {
-    const ReconcileResult result = reconcile(makeInput(set, current, opts.lb_class));
+  std::function<void()> reconcile_last = [&] {
+    const auto now = ReleaseHold::Clock::now();
+    ReconcileInput input = makeInput(*last_set, current, opts.lb_class);
+    std::vector<std::string> expired;
+    input.held = hold.due(now, expired);
+    input.hold_vanished = hold.enabled();
+    for (const auto& key : expired) {
+      logger->info("service {}: release hold of {} ms over, its IPs are free", key,
+                   opts.release_hold.count());
+    }
+    const ReconcileResult result = reconcile(input);
     reconciles.inc();
     logResult(*logger, result);
+    for (const auto& key : hold.record(result, now)) {
+      logger->info("service {}: gone from the manifests; its IPs are held for it for {} ms", key,
+                   opts.release_hold.count());
+    }
+    held_gauge.set({}, static_cast<double>(hold.size()));
+    if (const auto next = hold.nextExpiry()) {
+      hold_timer.expires_at(*next);
+      hold_timer.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) {
+          reconcile_last();
+        }
+      });
+    } else {
+      hold_timer.cancel();
+    }
     current = stateServices(result);
     pool_metrics.update(result.pools);
-    healthy = true;
+    reconciled = true;
     if (!opts.state.empty() && !opts.dry_run) {
-      std::string text = renderState(current);
-      if (text != last_written) {
-        if (const auto written = writeStateFile(opts.state, text); !written) {
-          write_errors.inc();
-          healthy = false;
-          logger->warn("writing state file {}: {}", opts.state, written.error().message());
-        } else {
-          last_written = std::move(text);
-          logger->info("state file {} written: {} services", opts.state, current.size());
-        }
+      pending = renderState(current);
+      if (!retry_pending) {
+        write_state();  // else the pending retry writes the newest text
       }
     }
     if (print) {
       std::cout << renderOutput(result, format) << std::flush;
     }
   };
+  const auto apply = [&](const manifest::ManifestSet& set) {
+    last_set = set;
+    reconcile_last();
+  };
 
-  l1net::io::FileObjectSource source(ioc.get_executor(), opts.manifests,
-                                     l1net::io::makeLogger("controller.source"));
   source.start(apply);
   auto stop = l1net::io::awaitStopSignal(ioc.get_executor(), [&](int signal) {
     logger->info("signal {}: stopping", signal);
     source.stop();
     server.stop();
+    retry.cancel();
+    hold_timer.cancel();
   });
   ioc.run();
   return kExitOk;

@@ -188,6 +188,49 @@ TEST_CASE("FileObjectSource keeps the last good set") {
   CHECK(h.source.snapshots() == 2);
 }
 
+TEST_CASE("FileObjectSource never loads a file still being written") {
+  // issue 8 #1: a manifest rewritten in place by two write()s 0.5 s apart must not be loaded
+  // after the first one, although that half is valid YAML on its own.
+  TempDir tmp;
+  const auto file = tmp.path() / "a.yaml";
+  put(file, pool("a") + "---\n" + pool("b", "192.0.2.0/24"));
+  Harness h({tmp.path().string()});
+  h.start();
+  REQUIRE(h.snapshots.size() == 1);
+  {
+    std::ofstream out(file, std::ios::trunc);
+    out << pool("a") << std::flush;  // first write(): pool b is "gone"
+    runFor(h.ioc, 500ms);            // 16x the debounce of quiet
+    CHECK(h.snapshots.size() == 1);
+    out << "---\n" << pool("c", "192.0.2.0/24") << std::flush;  // second write()
+    runFor(h.ioc, 200ms);
+    CHECK(h.snapshots.size() == 1);
+  }  // close(): IN_CLOSE_WRITE
+  REQUIRE(h.waitFor(2));
+  runFor(h.ioc, 100ms);
+  CHECK(h.snapshots.size() == 2);
+  CHECK(h.snapshots.back() == Names{"a", "c"});
+  CHECK(h.source.reloadFailures() == 0);
+}
+
+TEST_CASE("FileObjectSource loads a file left open for writing after open_writer_timeout") {
+  TempDir tmp;
+  const auto file = tmp.path() / "a.yaml";
+  put(file, pool("a"));
+  boost::asio::io_context ioc;
+  std::vector<Names> snaps;
+  io::FileObjectSource source(ioc.get_executor(), {tmp.path().string()},
+                              io::makeLogger("test.source"),
+                              io::FileObjectSourceOptions{30ms, 300ms});
+  source.start([&](const manifest::ManifestSet& set) { snaps.push_back(poolNames(set)); });
+  std::ofstream out(file, std::ios::trunc);
+  out << pool("b") << std::flush;
+  runFor(ioc, 150ms);
+  CHECK(snaps.size() == 1);
+  REQUIRE(runUntil(ioc, [&] { return snaps.size() == 2; }));
+  CHECK(snaps.back() == Names{"b"});
+}
+
 TEST_CASE("FileObjectSource ignores unrelated files") {
   TempDir tmp;
   const auto dir = tmp.path() / "m";

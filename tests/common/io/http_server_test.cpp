@@ -1,8 +1,10 @@
 #include "l1net/io/http_server.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -283,15 +285,102 @@ TEST_CASE("HttpServer closes idle connections") {
   CHECK(f.stats().timeouts == 1);
 }
 
-TEST_CASE("HttpServer limits connections") {
+TEST_CASE("HttpServer limits connections: a new one evicts the oldest idle one") {
   io::HttpServerOptions opts;
   opts.max_connections = 1;
   ServerFixture f(opts);
   Client first(f.endpoint());
   CHECK(exchange(first, http::verb::get, "/healthz").status == 200);
-  const auto out = rawExchange(f.endpoint(), "GET /healthz HTTP/1.1\r\n\r\n", false);
-  CHECK(out.empty());
-  CHECK(f.stats().rejected == 1);
+  const auto out =
+      rawExchange(f.endpoint(), "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", false);
+  CHECK(out.starts_with("HTTP/1.1 200"));
+  CHECK(f.stats().evicted == 1);
+  CHECK(f.stats().rejected == 0);
+  // The evicted keep-alive connection was closed by the server.
+  boost::system::error_code ec;
+  std::array<char, 16> buf{};
+  first.socket.read_some(asio::buffer(buf), ec);
+  CHECK(ec);
+}
+
+TEST_CASE("HttpServer: a request trickled byte by byte is cut at request_timeout (slowloris)") {
+  io::HttpServerOptions opts;
+  opts.request_timeout = std::chrono::milliseconds(300);
+  ServerFixture f(opts);
+  Client c(f.endpoint());
+  asio::write(c.socket, asio::buffer(std::string("GET /metrics HTTP/1.1\r\nX-Slow: ")));
+  const auto start = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  while (!ec && std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    asio::write(c.socket, asio::buffer(std::string("a")), ec);  // the peer still sends
+  }
+  const auto held = std::chrono::steady_clock::now() - start;
+  CHECK(ec);  // the server closed it although bytes kept coming
+  CHECK(held < std::chrono::seconds(2));
+  CHECK(f.stats().timeouts == 1);
+}
+
+TEST_CASE("HttpServer: 200 slow connections, every scrape served (issue 8 #11)") {
+  ServerFixture f;  // defaults: 64 connections, 16 per client, 5 s request deadline
+  std::atomic<bool> done{false};
+  std::atomic<int> slow_open{0};
+  std::atomic<int> reconnects{0};
+  // The attacker: 200 connections from 127.0.0.1, each trickling one header byte in turn.
+  std::thread attacker([&] {
+    asio::io_context ioc;
+    std::vector<std::unique_ptr<tcp::socket>> socks;
+    const auto open_one = [&] {
+      auto s = std::make_unique<tcp::socket>(ioc);
+      boost::system::error_code ec;
+      s->connect(f.endpoint(), ec);
+      if (!ec) {
+        asio::write(*s, asio::buffer(std::string("GET /metrics HTTP/1.1\r\nX-Slow: ")), ec);
+      }
+      return s;
+    };
+    for (int i = 0; i < 200; ++i) {
+      socks.push_back(open_one());
+    }
+    slow_open = 200;
+    while (!done) {
+      for (auto& s : socks) {
+        if (done) {
+          break;
+        }
+        boost::system::error_code ec;
+        asio::write(*s, asio::buffer(std::string("a")), ec);
+        if (ec) {  // evicted or cut: come back at once, as an attacker would
+          s = open_one();
+          ++reconnects;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+  });
+  while (slow_open < 200) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  int served = 0;
+  int failed = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  while (std::chrono::steady_clock::now() < until) {
+    const auto out =
+        rawExchange(f.endpoint(), "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n", false);
+    if (out.starts_with("HTTP/1.1 200") && out.find("l1net_test_up") != std::string::npos) {
+      ++served;
+    } else {
+      ++failed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  done = true;
+  attacker.join();
+  MESSAGE("scrapes served " << served << ", failed " << failed << ", attacker reconnects "
+                            << reconnects.load() << ", evicted " << f.stats().evicted);
+  CHECK(failed == 0);
+  CHECK(served > 50);
+  CHECK(f.stats().evicted > 0);
 }
 
 TEST_CASE("HttpServer::stop closes open connections") {

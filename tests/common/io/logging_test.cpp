@@ -127,6 +127,39 @@ TEST_CASE("text format and shared sink") {
   CHECK(io::makeLogger("dnsd.plan") == before);
 }
 
+TEST_CASE("text format escapes non-printable bytes: one record, one line (issue 8 #10)") {
+  Capture cap({"info", "text"});
+  const std::string forged = "web\n2026-01-01T00:00:00.000Z info controller: forged";
+  io::makeLogger("controller")->warn("service {}: deleted", forged);
+  io::makeLogger("controller")
+      ->warn("bad file: {}", std::string("\x1b[31mred\x00\xff\x7f caf\xc3\xa9", 17));
+  const auto lines = cap.lines();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].ends_with(
+      " warning controller: service web\\n2026-01-01T00:00:00.000Z info controller: forged: "
+      "deleted"));
+  CHECK(
+      lines[1].ends_with(" warning controller: bad file: \\x1b[31mred\\x00\\xff\\x7f caf\xc3\xa9"));
+}
+
+TEST_CASE("escapeForLog") {
+  struct Case {
+    const char* name;
+    std::string in;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"printable unchanged", "pools.yaml:3: ok \\ \"x\"", "pools.yaml:3: ok \\ \"x\""},
+      {"newline, CR, tab", "a\nb\rc\td", "a\\nb\\rc\\td"},
+      {"NUL, ESC, DEL", std::string("\0\x1b\x7f", 3), "\\x00\\x1b\\x7f"},
+      {"valid UTF-8 kept", "\xe2\x82\xac", "\xe2\x82\xac"},
+      {"invalid UTF-8 escaped", "\xc3(\xff", "\\xc3(\\xff"},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) { CHECK(io::escapeForLog(c.in) == c.want); }
+  }
+}
+
 TEST_CASE("setupLogging rejects bad options") {
   struct Case {
     const char* name;

@@ -80,7 +80,8 @@ TEST_CASE("emitServiceYaml round-trips through loadManifestText") {
   minimal.meta.name = "min";
   minimal.meta.ns = "default";
   Service tricky = fullService();
-  tricky.meta.name = "123";
+  tricky.meta.name = "tricky";
+  tricky.meta.ns = "123";  // a valid namespace that YAML would read as a number
   tricky.meta.labels = {{"yes", "no"}, {"n", "null"}, {"t", "~"},
                         {"f", "1.5"},  {"h", "0x1F"}, {"s", "1:30"}};
   tricky.load_balancer_class = "";
@@ -147,13 +148,15 @@ TEST_CASE("emitServicesYaml writes one document per Service") {
   a.meta.name = "a";
   a.meta.ns = "x";
   Service b = fullService();
-  const auto yaml = manifest::emitServicesYaml({a, b, a});
+  Service c = a;
+  c.meta.name = "c";
+  const auto yaml = manifest::emitServicesYaml({a, b, c});
   const auto r = manifest::loadManifestText(yaml, "multi.yaml");
   CHECK(r.ok());
   REQUIRE(r.set.services.size() == 3);
   checkEqual(r.set.services[0], a);
   checkEqual(r.set.services[1], b);
-  checkEqual(r.set.services[2], a);
+  checkEqual(r.set.services[2], c);
   CHECK(r.set.services[1].meta.source.line > r.set.services[0].meta.source.line);
   CHECK(manifest::emitServicesYaml({}).empty());
 }

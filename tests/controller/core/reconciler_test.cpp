@@ -665,8 +665,8 @@ TEST_CASE("formatResultJson") {
       "{\"namespace\":\"kube-system\",\"name\":\"dns\",\"ips\":[],\"pool\":null,"
       "\"error\":\"Failed to allocate IP for \\\"kube-system/dns\\\": unknown pool \\\"nope\\\"\"}"
       "],\"pools\":["
-      "{\"name\":\"lan\",\"total\":21,\"inUse\":1},"
-      "{\"name\":\"other\",\"total\":16,\"inUse\":0}]}");
+      "{\"name\":\"lan\",\"total\":\"21\",\"inUse\":1},"
+      "{\"name\":\"other\",\"total\":\"16\",\"inUse\":0}]}");
 }
 
 TEST_CASE("mergePrevious: spec from the manifest, status from the state") {
@@ -680,4 +680,26 @@ TEST_CASE("mergePrevious: spec from the manifest, status from the state") {
   CHECK(merged[0].meta.annotations.at("metallb.io/ip-allocated-from-pool") == "lan");
   REQUIRE(merged[0].ingress.size() == 1);
   CHECK(merged[0].ingress[0].ip == "198.51.100.20");
+}
+
+TEST_CASE("formatResultJson: pool totals are exact decimal strings, ::/0 included (issue 8 #14)") {
+  struct Case {
+    const char* name;
+    const char* cidr;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"/28", "203.0.113.0/28", "\"total\":\"16\""},
+      {"/64", "2001:db8::/64", "\"total\":\"18446744073709551616\""},
+      {"::/0 saturates at 2^128-1", "::/0",
+       "\"total\":\"340282366920938463463374607431768211455\""},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      ctl::ReconcileInput in;
+      in.pools = {pool("p", {c.cidr})};
+      const auto json = ctl::formatResultJson(ctl::reconcile(in));
+      CHECK_MESSAGE(json.find(c.want) != std::string::npos, json);
+    }
+  }
 }

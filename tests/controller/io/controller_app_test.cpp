@@ -173,8 +173,8 @@ TEST_CASE("--once -o json") {
           "\\\"nope\\\"\"},"
           "{\"namespace\":\"default\",\"name\":\"web\",\"ips\":[\"198.51.100.10\"],"
           "\"pool\":\"lan\",\"error\":null}],"
-          "\"pools\":[{\"name\":\"lan\",\"total\":21,\"inUse\":1},"
-          "{\"name\":\"reserved\",\"total\":16,\"inUse\":0}]}\n");
+          "\"pools\":[{\"name\":\"lan\",\"total\":\"21\",\"inUse\":1},"
+          "{\"name\":\"reserved\",\"total\":\"16\",\"inUse\":0}]}\n");
   }
 
   SUBCASE("invalid manifests: exit 2, message names file:line") {
@@ -247,7 +247,9 @@ spec:
   }
 
   SUBCASE("damaged state file: exit 1, nothing moves") {
-    dir.write("state.yaml", "apiVersion: v1\nkind: Service\nmetadata: [not, a, map]\n");
+    dir.write("state.yaml", ctl::renderState({}).insert(ctl::kStateMarker.size() + 1,
+                                                        "apiVersion: v1\nkind: Service\n"
+                                                        "metadata: [not, a, map]\n"));
     const auto r = runOnce(options({pools, services}, state));
     CHECK(r.code == 1);
     CHECK(r.err.find("state file") != std::string::npos);

@@ -9,6 +9,7 @@
 // Pure apart from loadManifestPaths/expandManifestPaths, which read the file system.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,11 +32,32 @@ struct LoadResult {
   [[nodiscard]] bool ok() const { return errors.empty(); }
 };
 
+// Default per-file size limit (--max-manifest-bytes).
+inline constexpr std::size_t kDefaultMaxManifestBytes = std::size_t{16} * 1024 * 1024;
+
+struct LoadOptions {
+  // A file larger than this is an error naming it (nothing of it is loaded); so is a path that is
+  // not a regular file (/dev/zero, a FIFO), which could otherwise be read forever.
+  std::size_t max_file_bytes = kDefaultMaxManifestBytes;
+};
+
 // Parses one multi-document YAML text (file = name used in diagnostics), then validates.
+// Memory: documents are parsed one at a time (split at "---" lines, which YAML forbids inside
+// content), so the yaml-cpp node tree of only one document is alive at once. Nesting deeper than
+// yaml-cpp's limit (kMaxYamlDepth) is an error saying so.
 [[nodiscard]] LoadResult loadManifestText(std::string_view yaml, const std::string& file);
 
+// yaml-cpp's recursion limit (DepthGuard): deeper nesting is refused.
+inline constexpr int kMaxYamlDepth = 2000;
+
 // Expands paths, reads every file, decodes all documents and validates the union.
-[[nodiscard]] LoadResult loadManifestPaths(const std::vector<std::string>& paths);
+[[nodiscard]] LoadResult loadManifestPaths(const std::vector<std::string>& paths,
+                                           const LoadOptions& opts = {});
+
+// Reads one manifest file within opts.max_file_bytes; on failure returns false and sets `error` to
+// the reason ("not a regular file ...", "N bytes, over the limit ..."). Shared with the watcher.
+[[nodiscard]] bool readManifestFile(const std::string& file, const LoadOptions& opts,
+                                    std::string& text, std::string& error);
 
 // A directory stands for its *.yaml / *.yml regular files (not recursive, dot files skipped) in
 // byte order of their names; a file stands for itself whatever its name; a missing path is an
@@ -46,7 +68,9 @@ struct LoadResult {
 // Decodes one already-parsed document (a single object, or a List / <Kind>List with items) into
 // set. Kubernetes mode feeds API JSON parsed by yaml-cpp through this. Errors and warnings are
 // appended; an unknown kind is warned about only if warnings holds no warning for it yet.
+// `line_offset` is added to every line (the document was parsed from a slice of the file).
 void decodeDocument(const YAML::Node& doc, const std::string& file, ManifestSet& set,
-                    std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings);
+                    std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings,
+                    int line_offset = 0);
 
 }  // namespace l1net::manifest

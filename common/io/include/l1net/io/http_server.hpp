@@ -7,9 +7,13 @@
 //    becomes a 500. Handlers are never called after stop().
 //  - Keep-alive per HTTP/1.1 rules; 404 for unknown paths; 405 (with Allow) for a method the
 //    route does not accept (a GET route also answers HEAD); 400 for unparsable bytes, 431/413
-//    for oversized headers/bodies, each followed by closing the connection. A connection must
-//    deliver each full request within idle_timeout, else it is closed. Connections beyond
-//    max_connections are closed on accept.
+//    for oversized headers/bodies, each followed by closing the connection.
+//  - Slowloris: a new connection must start its request within request_timeout, and once a
+//    request has started all of it must arrive within request_timeout (a few seconds), else the
+//    connection is closed; a kept-alive connection may wait idle_timeout for its next request.
+//    A new connection beyond max_connections_per_client (same peer address) or max_connections
+//    evicts the oldest idle one (of that peer, else of all) instead of being refused, so a normal
+//    scrape is always served; it is refused only when every connection is busy answering.
 //  - Every handled error bumps a counter in stats() and logs one debug line (a port scanner must
 //    not flood the journal).
 //  - stop() (also run by the destructor) closes the listeners and every open connection.
@@ -56,16 +60,19 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 struct HttpServerOptions {
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 64 * 1024;
-  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{30'000};    // kept-alive wait for the next request
+  std::chrono::milliseconds request_timeout{5'000};  // first byte, then the whole request
   std::size_t max_connections = 64;
+  std::size_t max_connections_per_client = 16;
 };
 
 struct HttpServerStats {
   std::uint64_t connections = 0;     // accepted and served
   std::uint64_t requests = 0;        // well-formed requests answered (any status)
   std::uint64_t bad_requests = 0;    // unparsable or oversized: answered 400/413/431, closed
-  std::uint64_t timeouts = 0;        // connections closed by idle_timeout
-  std::uint64_t rejected = 0;        // closed on accept: over max_connections
+  std::uint64_t timeouts = 0;        // closed by idle_timeout or request_timeout
+  std::uint64_t rejected = 0;        // closed on accept: full and every connection busy
+  std::uint64_t evicted = 0;         // idle connections closed to make room for a new one
   std::uint64_t io_errors = 0;       // accept/read/write failures other than the above
   std::uint64_t handler_errors = 0;  // handler threw: answered 500
 };
@@ -99,8 +106,10 @@ class HttpServer {
 
 // Mounts GET /metrics (registry.encode(), Content-Type "text/plain; version=0.0.4;
 // charset=utf-8") and GET /healthz (200 "ok" when healthy() returns true, else 503 "unhealthy";
-// an empty healthy means always healthy). `registry` must outlive the server's use of it.
+// an empty healthy means always healthy). When `problem` is set and returns a non-empty line
+// (e.g. FileObjectSource::healthProblem), /healthz is 503 "unhealthy: <line>" whatever healthy()
+// says. `registry` must outlive the server's use of it.
 void serveMetrics(HttpServer& server, const metrics::Registry& registry,
-                  std::function<bool()> healthy = {});
+                  std::function<bool()> healthy = {}, std::function<std::string()> problem = {});
 
 }  // namespace l1net::io

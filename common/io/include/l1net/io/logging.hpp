@@ -2,7 +2,8 @@
 //
 // One process-wide sink; one named logger per component ("controller.alloc", "speaker.arp"),
 // created with makeLogger() and injected into the component. Formats:
-//  - text: "2024-05-01T12:00:00.123Z info controller.alloc: message" (UTC)
+//  - text: "2024-05-01T12:00:00.123Z info controller.alloc: message" (UTC); the message and the
+//          logger name pass through escapeForLog, so a record is always exactly one line
 //  - json: one object per line, {"ts":"2024-05-01T12:00:00.123Z","level":"info",
 //          "logger":"controller.alloc","msg":"..."}; the message is JSON-escaped (quotes,
 //          backslashes, control characters) and invalid UTF-8 is replaced by U+FFFD.
@@ -46,6 +47,11 @@ void setupLogging(const LogOptions& opts, std::shared_ptr<spdlog::sinks::sink> s
 // Adds --log-level and --log-format to `desc`, stored into `opts` (its current values are the
 // defaults shown in --help). Validation happens in setupLogging().
 void addLogOptions(boost::program_options::options_description& desc, LogOptions& opts);
+
+// Escapes what could forge or garble a text log line: control bytes (\n \r \t as such, others
+// and DEL as \xHH) and bytes that are not valid UTF-8 (\xHH); printable text and valid UTF-8
+// pass unchanged. Applied centrally by the text format to every message.
+[[nodiscard]] std::string escapeForLog(std::string_view s);
 
 // JSON string-body escaping as used by the json format (no surrounding quotes).
 [[nodiscard]] std::string jsonEscape(std::string_view s);

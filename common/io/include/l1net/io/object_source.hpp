@@ -15,11 +15,16 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "l1net/manifest/load.hpp"
 #include "l1net/manifest/objects.hpp"
 
 namespace spdlog {
 class logger;
 }  // namespace spdlog
+
+namespace l1net::metrics {
+class Registry;
+}  // namespace l1net::metrics
 
 namespace l1net::io {
 
@@ -37,16 +42,31 @@ class ObjectSource {
   virtual void start(Callback on_snapshot) = 0;
   // No callback is made after stop() returns. Idempotent.
   virtual void stop() = 0;
+  // For /healthz: "" when the source's last update was accepted, else one line saying why not
+  // (e.g. the last manifest reload was rejected). Default: always "".
+  [[nodiscard]] virtual std::string healthProblem() const;
 };
 
 struct FileObjectSourceOptions {
   std::chrono::milliseconds debounce{100};  // quiet time after the last change before reloading
+  // A file written to (IN_MODIFY) is not loaded until its writer closes it (IN_CLOSE_WRITE) or it
+  // is replaced by a rename (IN_MOVED_TO). Only when a writer keeps it open this long after its
+  // last write is it loaded anyway (with a warning).
+  std::chrono::milliseconds open_writer_timeout{30000};
+  // When set (it must outlive the source), the source exports on it:
+  //   l1net_manifest_reload_failures_total   loads that found errors (the initial one included)
+  //   l1net_manifest_last_reload_success     1 when the last load was accepted, else 0
+  metrics::Registry* registry = nullptr;
+  // Per-file size limit and the like (--max-manifest-bytes).
+  manifest::LoadOptions load;
 };
 
 // Loads the manifest paths (files or directories, as manifest::expandManifestPaths) and watches
 // them: in-place writes, editors that write a temp file and rename it over, files deleted and
 // recreated, files created later in a watched directory, and the directories themselves being
-// replaced. After `debounce` of quiet it re-reads the files; unchanged content is ignored.
+// replaced. A file still open for writing is never read half-written: reloads wait for
+// close-after-write or a rename (see open_writer_timeout), then for `debounce` of quiet, then the
+// files are re-read; unchanged content is ignored.
 // A valid changed set is delivered to the callback. An invalid set logs every error (warn, one
 // line per diagnostic), bumps reloadFailures() and keeps the last good snapshot (no callback).
 //
@@ -68,15 +88,26 @@ class FileObjectSource final : public ObjectSource {
   [[nodiscard]] std::uint64_t reloadFailures() const noexcept;
   // Valid snapshots delivered to the callback.
   [[nodiscard]] std::uint64_t snapshots() const noexcept;
+  // False when the last load was rejected (the last good set is still in use); true before start.
+  [[nodiscard]] bool lastReloadOk() const noexcept;
+  // For /healthz: "" when the last load was accepted, else one line saying it was rejected (how
+  // many errors, the first one) and that the last good set is kept.
+  [[nodiscard]] std::string healthProblem() const override;
 
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 
+// For daemons with a FileObjectSource: /healthz healthy = own() && source.lastReloadOk(), and its
+// body names the rejected reload. Wire it as
+//   FileObjectSourceOptions opts; opts.registry = &registry;            // the metrics
+//   serveMetrics(server, registry, [&] { return own_ok; }, [&] { return source.healthProblem(); });
+
 // Start-up helper: loads `paths`, logs every warning (warn) and error (error) as formatted
 // diagnostics, and returns the set only when there were no errors.
 [[nodiscard]] std::optional<manifest::ManifestSet> loadInitialManifests(
-    const std::vector<std::string>& paths, spdlog::logger& logger);
+    const std::vector<std::string>& paths, spdlog::logger& logger,
+    const manifest::LoadOptions& opts = {});
 
 }  // namespace l1net::io

@@ -12,7 +12,15 @@
 // Inputs. `services` are the desired specs (manifests); `previous` are the services as last
 // written (state file, or the previous result in a daemon). For a service in both, the spec comes
 // from `services` and only status.loadBalancer.ingress and the pool annotation from `previous`. A
-// service only in `previous` was deleted: its IPs are free.
+// service only in `previous` was deleted: its IPs are free (MetalLB, Kubernetes mode) or, with
+// `hold_vanished` (file mode's --release-hold), reserved for it and reported in `held`.
+//
+// Release hold. In file mode a Service that vanishes from the manifests may only be in the middle
+// of an edit. With `hold_vanished`, a service only in `previous` keeps its IPs reserved under its
+// key (counted in use, never given to another service) and is returned in ReconcileResult::held;
+// the shell passes it back as `held` on later reconciles until the hold runs out (ReleaseHold).
+// When it reappears in `services` it gets its IPs back, exactly as if it had never left. A held
+// service whose IPs no longer fit (pool removed) is released.
 #pragma once
 
 #include <cstdint>
@@ -58,12 +66,18 @@ struct ReconcileInput {
   std::vector<manifest::IpAddressPool> pools;
   std::vector<manifest::Namespace> namespaces;
   std::optional<std::string> lb_class;  // --lb-class
+  // Services deleted from the manifests whose IPs are still held (see "Release hold").
+  std::vector<manifest::Service> held;
+  // Hold the IPs of services only in `previous` instead of releasing them. False = MetalLB's
+  // immediate release (Kubernetes mode, where deletes are explicit, and --release-hold 0).
+  bool hold_vanished = false;
 };
 
 struct ReconcileResult {
   std::vector<ServiceDecision> services;  // every input service, in namespace/name order
   std::vector<PoolUsage> pools;           // in name order
-  std::vector<std::string> released;      // keys only in `previous` that held IPs (deleted)
+  std::vector<std::string> released;      // keys whose IPs were freed by this reconcile (deleted)
+  std::vector<manifest::Service> held;    // deleted services whose IPs stay reserved, in key order
   [[nodiscard]] const ServiceDecision* find(const std::string& key) const;
 };
 
@@ -85,7 +99,9 @@ struct ReconcileResult {
 // The result as the CLI's `-o json` object, one line: managed services in namespace/name order
 // ({"namespace","name","ips","pool","error"}; error = the failure event's message, null if none —
 // a LoadBalancerFailed service keeps its IPs and also reports the error) and every pool
-// ({"name","total","inUse"}; total is exact, so an IPv6 /64 prints 18446744073709551616).
+// ({"name","total","inUse"}; total is the exact count as a decimal *string* — an IPv6 /64 is
+// "18446744073709551616", ::/0 "340282366920938463463374607431768211455" — because JSON readers
+// store numbers as doubles and would round anything above 2^53).
 [[nodiscard]] std::string formatResultJson(const ReconcileResult& result);
 
 }  // namespace l1net::controller

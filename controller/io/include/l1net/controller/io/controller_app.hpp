@@ -7,6 +7,7 @@
 // invalid command line.
 #pragma once
 
+#include <chrono>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "l1net/controller/reconciler.hpp"
 #include "l1net/io/logging.hpp"
+#include "l1net/manifest/load.hpp"
 
 namespace l1net::controller {
 
@@ -31,6 +33,18 @@ struct ControllerOptions {
   OutputFormat output = OutputFormat::kNone;  // --once without -o prints YAML
   std::string metrics_addr = "127.0.0.1:7472";
   std::optional<std::string> lb_class;
+  // --release-hold: how long the IPs of a Service that vanished from the manifests stay reserved
+  // for it (file mode; see reconciler.hpp "Release hold"). 0 = MetalLB's immediate release.
+  // Kubernetes mode, where deletes are explicit, must run with 0.
+  std::chrono::milliseconds release_hold{30'000};
+  // --state-recover: start from an incomplete state file (keeping the services it still holds)
+  // and rewrite it. Without it an incomplete state file stops the controller (exit 1).
+  bool state_recover = false;
+  // A failed state write is retried after this, doubling up to state_retry_max, until it works.
+  std::chrono::milliseconds state_retry_initial{500};
+  std::chrono::milliseconds state_retry_max{30'000};
+  // --max-manifest-bytes: per-file limit; a bigger file (or /dev/zero, a FIFO) is an error.
+  std::size_t max_manifest_bytes = manifest::kDefaultMaxManifestBytes;
   l1net::io::LogOptions log;
 };
 
@@ -51,7 +65,10 @@ struct CommandLine {
 [[nodiscard]] int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err);
 
 // The daemon: reconciles on every valid manifest change (inotify), rewrites the state file when
-// it changes, keeps the last good state on invalid edits, serves metrics, stops on SIGINT/SIGTERM.
+// it changes (a failed write is retried with backoff until it succeeds; /healthz is 503 meanwhile),
+// keeps the last good state on invalid edits (/healthz 503 and
+// l1net_manifest_reload_failures_total say so), holds vanished services' IPs for --release-hold,
+// serves metrics, stops on SIGINT/SIGTERM. Stale temp files of the state file are removed at start.
 [[nodiscard]] int runDaemon(const ControllerOptions& opts);
 
 }  // namespace l1net::controller

@@ -1,9 +1,17 @@
 // The controller's state file: the managed Services as `kubectl get svc -o yaml` shows them
 // (spec, status.loadBalancer.ingress, metallb.io/ip-allocated-from-pool), so speakers and dnsd
 // load it like any other manifest and a restarted controller keeps every IP.
+//
+// Format. Line 1 is the marker kStateMarker (a YAML comment): l1net writes only files that are
+// absent, empty or carry it, so a --state pointed by mistake at a manifest is never overwritten.
+// The last line is a trailer comment "# l1net-state-end services=N crc32=XXXXXXXX" over the bytes
+// between the two: a file cut short (even where it still parses) is detected and named.
+// Temporary files "<state>.tmp.XXXXXX" left by a write that was killed are removed at start.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "l1net/error.hpp"
@@ -11,20 +19,51 @@
 
 namespace l1net::controller {
 
-struct StateRead {
-  std::vector<manifest::Service> services;
-  std::vector<std::string> errors;  // formatted diagnostics ("state.yaml:12: ..."); empty = ok
-  [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
+inline constexpr std::string_view kStateMarker =
+    "# l1net-controller state file (l1net-state v1): written by l1net, do not edit";
+inline constexpr std::string_view kStateTrailerPrefix = "# l1net-state-end ";
+
+enum class StateStatus : std::uint8_t {
+  kOk,          // complete (or absent/empty: a first start)
+  kForeign,     // has content but no marker: not ours, never used nor overwritten
+  kIncomplete,  // marker but no valid trailer, or count/checksum mismatch
+  kInvalid,     // complete but does not load as Services (diagnostics in errors)
+  kUnreadable,  // I/O error
 };
 
-// Reads the Services of `path`. A missing file is an empty, valid state (first start); anything
-// else that does not load cleanly is an error, so a damaged file never silently moves IPs.
+struct StateRead {
+  StateStatus status = StateStatus::kOk;
+  std::vector<manifest::Service> services;  // kOk; with kIncomplete: what loads before the cut
+  std::vector<std::string> errors;          // each names the file; empty = ok
+  [[nodiscard]] bool ok() const noexcept { return status == StateStatus::kOk; }
+};
+
+// Reads the Services of `path`. A missing or empty file is an empty, valid state (first start).
+// Anything else that is not a complete l1net state file that loads cleanly is an error, so a
+// damaged file never silently moves IPs. For kIncomplete, `services` holds what could still be
+// loaded (used only with --state-recover).
 [[nodiscard]] StateRead readStateFile(const std::string& path);
 
-// The file text for these services (multi-document YAML).
+// The checked state text (marker, YAML, trailer) for these services.
 [[nodiscard]] std::string renderState(const std::vector<manifest::Service>& services);
 
-// Writes the text atomically (temporary file + rename); errors are the failing syscall's.
+// Pure: the status of a state file's text (kOk, kForeign or kIncomplete) with a reason.
+struct StateCheck {
+  StateStatus status = StateStatus::kOk;
+  std::string reason;  // for the error message; empty when kOk
+};
+[[nodiscard]] StateCheck checkStateText(std::string_view text);
+
+// Writes the text atomically (temporary file + rename). Refuses (Errc::kConflict, nothing
+// written) when `path` has content without the marker; other errors are the failing syscall's.
 [[nodiscard]] Result<void> writeStateFile(const std::string& path, const std::string& text);
+
+// One line for a writeStateFile error, naming the file.
+[[nodiscard]] std::string describeWriteError(const std::string& path,
+                                             const boost::system::error_code& ec);
+
+// Removes "<basename of path>.tmp.XXXXXX" files next to `path` (left by a killed write); returns
+// the removed paths. Call before the first write, with no other writer of `path` running.
+std::vector<std::string> removeStaleTempFiles(const std::string& path);
 
 }  // namespace l1net::controller
