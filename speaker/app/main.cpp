@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/program_options.hpp>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include "l1net/io/http_server.hpp"
@@ -22,8 +23,8 @@
 #include "l1net/io/signals.hpp"
 #include "l1net/io/version.hpp"
 #include "l1net/metrics/registry.hpp"
+#include "l1net/speaker/control.hpp"
 #include "l1net/speaker/io/commands.hpp"
-#include "l1net/speaker/io/control.hpp"
 #include "l1net/speaker/io/failover.hpp"
 #include "l1net/speaker/io/frame_socket.hpp"
 #include "l1net/speaker/io/netlink.hpp"
@@ -95,12 +96,24 @@ int main(int argc, char** argv) {
   if (l1net::io::printVersionIfAsked(argc, argv, "l1net-speaker")) {
     return 0;
   }
+  // Parsing manifests (yaml-cpp) makes many small, short-lived allocations: keep glibc from
+  // holding on to freed memory (large blocks are mmapped and returned at once).
+  ::mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+  ::mallopt(M_TRIM_THRESHOLD, 256 * 1024);
+  ::mallopt(M_ARENA_MAX, 2);
   Flags flags;
   if (const int rc = parseFlags(argc, argv, flags); rc != 0) {
     return rc == 1 ? 0 : rc;
   }
   try {
     io::setupLogging(flags.log);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "l1net-speaker: " << e.what() << "\n";
+    return 2;
+  }
+  speaker::MeshSettings mesh_settings;
+  try {
+    mesh_settings = speaker::parseMeshFlags(flags.mesh);  // every mesh flag, checked once
   } catch (const std::invalid_argument& e) {
     std::cerr << "l1net-speaker: " << e.what() << "\n";
     return 2;
@@ -142,7 +155,7 @@ int main(int argc, char** argv) {
   // Failover: ownership = MetalLB's ranking over the live members of the heartbeat mesh.
   std::unique_ptr<speaker::Failover> failover;
   try {
-    failover = speaker::makeFailover(ex, flags.mesh, flags.node, initial->nodes,
+    failover = speaker::makeFailover(ex, mesh_settings, flags.node, initial->nodes,
                                      speaker::failoverSinks(*spk), io::makeLogger("speaker.mesh"));
   } catch (const std::invalid_argument& e) {
     log->error("{}", e.what());
@@ -154,8 +167,9 @@ int main(int argc, char** argv) {
 
   io::HttpServer http(ex, io::makeLogger("speaker.http"));
   io::serveMetrics(http, registry);
-  http.route("/metrics", [&registry, &failover](const io::HttpRequest& /*req*/) {
+  http.route("/metrics", [&registry, &failover, &spk](const io::HttpRequest& /*req*/) {
     failover->exportMetrics(registry);
+    spk->pollKernelCounts();
     return io::HttpResponse{.status = 200,
                             .content_type = std::string(metrics::kContentType),
                             .body = registry.encode()};
@@ -182,6 +196,7 @@ int main(int argc, char** argv) {
     source.start([&spk, &failover](const manifest::ManifestSet& set) {
       failover->setNodes(set.nodes);
       spk->setManifests(set);
+      ::malloc_trim(0);  // hand back what parsing the manifests left in the heap
     });
   } catch (const std::exception& e) {
     log->error("start-up failed: {}", e.what());

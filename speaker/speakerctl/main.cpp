@@ -24,7 +24,7 @@
 
 #include "l1net/io/version.hpp"
 #include "l1net/net/address.hpp"
-#include "l1net/speaker/io/control.hpp"
+#include "l1net/speaker/control.hpp"
 
 namespace po = boost::program_options;
 namespace json = boost::json;
@@ -36,7 +36,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  status       node, interfaces and announced IPs\n"
     "  explain IP   why this node does or does not announce IP\n"
-    "  stats        per-IP requests/replies/gratuitous frames, drops by reason\n"
+    "  stats        per-IP requests/replies/gratuitous frames, drops by reason, kernel drops\n"
     "  garp IP      send one gratuitous announcement round for IP now\n"
     "  members      heartbeat mesh: each node's state, whether it may own IPs, last heard,\n"
     "               round-trip time, start time\n";
@@ -139,6 +139,8 @@ void printStats(const json::object& r) {
   }
   std::cout << "\nerrors: receive " << str(r, "receive_errors") << ", send "
             << str(r, "send_errors") << ", socket " << str(r, "socket_errors") << "\n";
+  std::cout << "kernel: received " << str(r, "kernel_received") << ", dropped (queue full) "
+            << str(r, "kernel_drops") << "\n";
 }
 
 void printGarp(const json::object& r) {

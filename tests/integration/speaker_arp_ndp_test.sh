@@ -35,13 +35,19 @@ got=$(l1t_neigh_mac "$L1T_VIP4")
 [ "$got" = "$L1T_NODE_MAC" ] || l1t_fail "client neighbour entry for $L1T_VIP4 is '$got'"
 l1t_pass "client ip neigh: $L1T_VIP4 lladdr $got"
 
-# Not announced: no reply (and the drop is counted as not_owned).
+# Not announced: no reply, and the kernel filter (ARP target = an announced IPv4) drops the
+# requests before they reach the speaker: neither not_owned nor kernel_received moves.
+before=$(l1t_ctl -o json stats)
 if out=$(l1t_client arping -c 2 -w 2 -I eth-client 198.51.100.201 2>&1); then
   l1t_fail "198.51.100.201 is not announced but got a reply: $out"
 fi
 l1t_pass "unannounced 198.51.100.201: no reply"
-[ "$(l1t_ctl -o json stats | jq '.drops.not_owned')" -ge 2 ] ||
-  l1t_fail "not_owned drops not counted"
+after=$(l1t_ctl -o json stats)
+for f in .drops.not_owned .kernel_received; do
+  [ "$(jq "$f" <<<"$before")" = "$(jq "$f" <<<"$after")" ] ||
+    l1t_fail "requests for an unannounced IP reached the speaker ($f: $(jq "$f" <<<"$before") -> $(jq "$f" <<<"$after"))"
+done
+l1t_pass "unannounced 198.51.100.201: filtered in the kernel"
 
 # --- NDP ---
 out=$(l1t_client ndisc6 -1 -r 3 -w 1000 "$L1T_VIP6" eth-client 2>&1) || l1t_fail "ndisc6 failed: $out"

@@ -52,7 +52,9 @@ def ns(hlim=255, corrupt=False):
     return gmac + client + b"\x86\xdd" + ip6 + icmp
 
 frames = {
-    "truncated": arp()[:34],                       # ARP cut after the sender MAC
+    # An ARP cut short never passes the kernel filter (it reads the target IP at offset 38):
+    # a truncated NS does, and the planner drops it.
+    "truncated": ns()[:70],                        # NS cut inside the ICMPv6 message
     "unsupported": arp(htype=6),                   # IEEE 802 hardware type
     "bad_checksum": ns(corrupt=True),
     "bad_hop_limit": ns(hlim=64),

@@ -141,30 +141,28 @@ void Failover::stop() {
 }
 
 boost::json::value Failover::membersJson() const {
-  return speaker::membersJson(mesh_.members(), MeshClock::now());
+  return speaker::membersJson(mesh_.members(), mesh_.now());
 }
 
 void Failover::exportMetrics(metrics::Registry& registry) const { mesh_.exportMetrics(registry); }
 
 std::unique_ptr<Failover> makeFailover(const boost::asio::any_io_executor& ex,
-                                       const MeshCliOptions& cli, const std::string& node,
+                                       const MeshSettings& settings, const std::string& node,
                                        std::span<const manifest::Node> nodes, Failover::Sinks sinks,
                                        std::shared_ptr<spdlog::logger> logger) {
-  const auto bind = parseMeshBind(cli.bind);
-  if (!bind) {
-    throw std::invalid_argument("--mesh-bind '" + cli.bind + "': " + bind.error().message());
-  }
-  auto overrides = parseMeshPeers(cli.peers);
-  const auto derived = meshPeersFromNodes(nodes, node, bind->port(), overrides);
+  const auto port = settings.bind.port();
+  const auto derived = meshPeersFromNodes(nodes, node, port, settings.overrides);
   for (const auto& s : derived.skipped) {
     logger->warn("node {} has no usable InternalIP: not a mesh peer", s);
   }
-  auto opts = makeMeshServiceOptions(cli, node, derived.peers, newMeshIncarnation());
-  auto transport = UdpMeshTransport::open(ex, *bind);
+  auto opts = makeMeshServiceOptions(settings, node, derived.peers, newMeshIncarnation());
+  auto transport = UdpMeshTransport::open(ex, settings.bind);
   if (!transport) {
-    throw std::system_error(transport.error(), "mesh socket " + cli.bind);
+    throw std::system_error(
+        transport.error(),
+        "mesh socket " + settings.bind.address().to_string() + ":" + std::to_string(port));
   }
-  Failover::Options fo{.node = node, .mesh_port = bind->port(), .overrides = std::move(overrides)};
+  Failover::Options fo{.node = node, .mesh_port = port, .overrides = settings.overrides};
   return std::make_unique<Failover>(ex, std::move(*transport), std::move(opts), std::move(fo),
                                     std::move(sinks), std::move(logger));
 }

@@ -38,8 +38,9 @@ struct MeshService::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor executor, std::unique_ptr<MeshTransport> t, MeshServiceOptions opts,
        std::shared_ptr<spdlog::logger> logger)
       : ex(std::move(executor)),
+        now(opts.now ? std::move(opts.now) : MeshClock::now),
         transport(std::move(t)),
-        membership(std::move(opts.membership), std::move(opts.key), MeshClock::now()),
+        membership(std::move(opts.membership), std::move(opts.key), now()),
         leave_copies(opts.leave_copies),
         log(std::move(logger)),
         timer(ex) {
@@ -58,6 +59,7 @@ struct MeshService::Impl : std::enable_shared_from_this<Impl> {
   void stop();
 
   asio::any_io_executor ex;
+  std::function<MeshTime()> now;  // the clock seam (MeshServiceOptions::now)
   std::unique_ptr<MeshTransport> transport;
   Membership membership;
   unsigned leave_copies;
@@ -130,8 +132,7 @@ void MeshService::Impl::drain(std::vector<MemberChange>& changes) {
       }
       return;
     }
-    const auto got =
-        membership.onDatagram(std::span(buf).first(*n), from.address(), MeshClock::now());
+    const auto got = membership.onDatagram(std::span(buf).first(*n), from.address(), now());
     if (got.drop != MeshDrop::kNone) {
       ++stats.dropped.at(static_cast<std::size_t>(got.drop));
       log->debug("mesh datagram from {}:{} dropped: {}", from.address().to_string(), from.port(),
@@ -166,12 +167,12 @@ asio::awaitable<void> MeshService::Impl::receiveLoop(std::shared_ptr<Impl> self)
 
 asio::awaitable<void> MeshService::Impl::timerLoop(std::shared_ptr<Impl> self) {
   const auto interval = self->membership.timing().interval;
-  auto next_send = MeshClock::now();
+  auto next_send = self->now();
   while (!self->stopped) {
     // Read what arrived before judging silence: after a stall, queued heartbeats count.
     std::vector<MemberChange> changes;
     self->drain(changes);
-    const auto now = MeshClock::now();
+    const auto now = self->now();
     if (now >= next_send) {
       self->sendAll(self->membership.heartbeats(now));
       next_send += interval;
@@ -190,7 +191,7 @@ asio::awaitable<void> MeshService::Impl::timerLoop(std::shared_ptr<Impl> self) {
     if (const auto d = self->membership.nextDeadline(); d && *d < wake) {
       wake = *d;
     }
-    self->timer.expires_at(wake);
+    self->timer.expires_after(std::max(wake - self->now(), MeshClock::duration::zero()));
     co_await self->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
@@ -237,7 +238,7 @@ void MeshService::start() {
 void MeshService::leave() {
   if (!impl_->stopped) {
     for (unsigned i = 0; i < impl_->leave_copies; ++i) {
-      impl_->sendAll(impl_->membership.leaves(MeshClock::now()));
+      impl_->sendAll(impl_->membership.leaves(impl_->now()));
     }
     impl_->log->info("mesh: sent leave to every peer");
   }
@@ -252,13 +253,15 @@ void MeshService::setEligible(bool eligible) {
     return;
   }
   if (impl_->started && !impl_->stopped) {
-    impl_->sendAll(impl_->membership.heartbeats(MeshClock::now()));
+    impl_->sendAll(impl_->membership.heartbeats(impl_->now()));
   }
   impl_->emit({*change});
 }
 
+MeshTime MeshService::now() const { return impl_->now(); }
+
 Result<void> MeshService::setPeers(std::vector<MeshPeer> peers) {
-  auto changes = impl_->membership.setPeers(std::move(peers), MeshClock::now());
+  auto changes = impl_->membership.setPeers(std::move(peers), impl_->now());
   if (!changes) {
     return changes.error();
   }
@@ -408,16 +411,21 @@ Result<asio::ip::udp::endpoint> parseMeshBind(std::string_view text) {
   return asio::ip::udp::endpoint(ep->address(), ep->port());
 }
 
-MeshServiceOptions makeMeshServiceOptions(const MeshCliOptions& cli, std::string self_name,
-                                          std::vector<MeshPeer> node_peers,
-                                          std::uint64_t incarnation) {
-  MeshServiceOptions opts;
+MeshSettings parseMeshFlags(const MeshCliOptions& cli) {
+  MeshSettings out;
+  const auto bind = parseMeshBind(cli.bind);
+  if (!bind) {
+    throw std::invalid_argument("--mesh-bind '" + cli.bind + "': " + bind.error().message());
+  }
+  out.bind = *bind;
   if (cli.interval_ms == 0) {
     throw std::invalid_argument("--heartbeat-interval must be at least 1 ms");
   }
   if (cli.multiplier < 2) {
     throw std::invalid_argument("--heartbeat-multiplier must be at least 2");
   }
+  out.timing.interval = std::chrono::milliseconds(cli.interval_ms);
+  out.timing.multiplier = cli.multiplier;
   if (cli.insecure && !cli.key_file.empty()) {
     throw std::invalid_argument("--mesh-key-file and --insecure-mesh are mutually exclusive");
   }
@@ -437,10 +445,18 @@ MeshServiceOptions makeMeshServiceOptions(const MeshCliOptions& cli, std::string
                                 : key.error().message();
       throw std::invalid_argument("--mesh-key-file " + cli.key_file + ": " + why);
     }
-    opts.key = std::move(*key);
+    out.key = std::move(*key);
   }
-  const auto overrides = parseMeshPeers(cli.peers);
-  for (const auto& o : overrides) {
+  out.overrides = parseMeshPeers(cli.peers);
+  return out;
+}
+
+MeshServiceOptions makeMeshServiceOptions(const MeshSettings& settings, std::string self_name,
+                                          std::vector<MeshPeer> node_peers,
+                                          std::uint64_t incarnation) {
+  MeshServiceOptions opts;
+  opts.key = settings.key;
+  for (const auto& o : settings.overrides) {
     std::erase_if(node_peers, [&o](const MeshPeer& p) { return p.name == o.name; });
     node_peers.push_back(o);
   }
@@ -448,15 +464,22 @@ MeshServiceOptions makeMeshServiceOptions(const MeshCliOptions& cli, std::string
             [](const MeshPeer& a, const MeshPeer& b) { return a.name < b.name; });
   opts.membership.self_name = std::move(self_name);
   opts.membership.incarnation = incarnation;
-  opts.membership.timing.interval = std::chrono::milliseconds(cli.interval_ms);
-  opts.membership.timing.multiplier = cli.multiplier;
+  opts.membership.timing = settings.timing;
   opts.membership.peers = std::move(node_peers);
+  // The flags were checked by parseMeshFlags; what is left to check here is the names.
   if (!validateMembershipConfig(opts.membership)) {
     throw std::invalid_argument("invalid mesh configuration: node name '" +
                                 opts.membership.self_name +
                                 "' or a peer name is empty, too long or duplicated");
   }
   return opts;
+}
+
+MeshServiceOptions makeMeshServiceOptions(const MeshCliOptions& cli, std::string self_name,
+                                          std::vector<MeshPeer> node_peers,
+                                          std::uint64_t incarnation) {
+  return makeMeshServiceOptions(parseMeshFlags(cli), std::move(self_name), std::move(node_peers),
+                                incarnation);
 }
 
 std::uint64_t newMeshIncarnation() {

@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -28,6 +29,18 @@ constexpr int PACKET_IGNORE_OUTGOING = 23;  // NOLINT: Linux >= 4.20 value, olde
 #endif
 
 boost::system::error_code lastError() { return {errno, boost::system::system_category()}; }
+
+constexpr int kReceiveBuffer = 4 << 20;  // ~3,000 queued requests at the kernel's truesize
+
+Result<void> attachFilter(int fd, std::vector<net::BpfInsn> program) {
+  sock_fprog prog{};
+  prog.len = static_cast<unsigned short>(program.size());
+  prog.filter = reinterpret_cast<sock_filter*>(program.data());
+  if (::setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0) {
+    return lastError();
+  }
+  return {};
+}
 
 class RawFrameSocket final : public FrameSocket {
  public:
@@ -94,6 +107,26 @@ class RawFrameSocket final : public FrameSocket {
   }
   Result<void> leaveIpv6Group(const net::Ipv6Address& group) override {
     return ipv6Membership(IPV6_DROP_MEMBERSHIP, group);
+  }
+
+  Result<void> setArpTargets(const std::vector<net::Ipv4Address>& targets) override {
+    if (!descriptor_.is_open()) {
+      return boost::system::error_code(boost::asio::error::bad_descriptor);
+    }
+    auto program = net::neighborRequestFilter(net::ipv4Ranges(targets));
+    return attachFilter(descriptor_.native_handle(),
+                        program ? *program : net::neighborRequestFilter());
+  }
+
+  KernelCounts takeKernelCounts() override {
+    tpacket_stats st{};
+    socklen_t len = sizeof(st);
+    if (!descriptor_.is_open() ||
+        ::getsockopt(descriptor_.native_handle(), SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) {
+      return {};
+    }
+    // tp_packets counts every frame the filter passed, dropped ones included.
+    return {.packets = st.tp_packets, .drops = st.tp_drops};
   }
 
   void close() override {
@@ -171,14 +204,20 @@ Result<std::unique_ptr<FrameSocket>> RawFrameSocketFactory::open(int ifindex,
   }
   // Attach the filter before binding so no unfiltered frame is ever queued (the socket was created
   // with protocol 0, which receives nothing until bind).
-  auto program = net::neighborRequestFilter();
-  sock_fprog prog{};
-  prog.len = static_cast<unsigned short>(program.size());
-  prog.filter = reinterpret_cast<sock_filter*>(program.data());
-  if (::setsockopt(guard.fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0) {
-    return lastError();
+  // Until the speaker names its targets (setArpTargets): no ARP Request at all.
+  if (auto r = attachFilter(guard.fd, *net::neighborRequestFilter(std::vector<net::Ipv4Range>{}));
+      !r) {
+    return r.error();
+  }
+  // A burst must queue, not drop: the default queue holds ~200 small frames. FORCE needs
+  // CAP_NET_ADMIN; without it the kernel caps SO_RCVBUF at net.core.rmem_max.
+  if (::setsockopt(guard.fd, SOL_SOCKET, SO_RCVBUFFORCE, &kReceiveBuffer, sizeof(kReceiveBuffer)) !=
+      0) {
+    (void)::setsockopt(guard.fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBuffer, sizeof(kReceiveBuffer));
   }
   const int one = 1;
+  // Replies skip the qdisc layer (best effort; they are few and small).
+  (void)::setsockopt(guard.fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
   // Best effort: recvfrom() also skips PACKET_OUTGOING on kernels without this option.
   (void)::setsockopt(guard.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
   sockaddr_ll addr{};

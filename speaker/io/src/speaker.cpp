@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <ctime>
+#include <deque>
 #include <iterator>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,6 +19,8 @@
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/gratuitous.hpp"
 
+#include "speaker_text.hpp"
+
 namespace l1net::speaker {
 
 namespace asio = boost::asio;
@@ -24,24 +28,24 @@ namespace json = boost::json;
 
 namespace {
 
+using detail::joinNames;
+
 constexpr std::string_view kProtocol = "layer2";
 constexpr std::size_t kFrameBuffer = 2048;
 constexpr std::chrono::milliseconds kReceiveErrorBackoff{100};
 constexpr std::chrono::seconds kOpenRetry{1};
+// The responder yields to the rest of the executor after this many frames in a row, and a
+// gratuitous round goes out this many IPs (2 frames each) per slice: neither a storm nor a round
+// for 10,000 IPs holds the single thread for more than about a millisecond.
+constexpr int kFramesPerTurn = 64;
+constexpr std::size_t kIpsPerSlice = 32;
 
-std::string isoTime(std::chrono::system_clock::time_point t) {
-  const auto secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::array<char, 32> buf{};
-  const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return {buf.data(), n};
-}
-
-std::string joinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) {
-    out += (out.empty() ? "" : ", ") + n;
+std::vector<net::Ipv4Address> ipv4Of(const std::vector<net::IpAddress>& ips) {
+  std::vector<net::Ipv4Address> out;
+  for (const auto& ip : ips) {
+    if (ip.is_v4()) {
+      out.push_back(ip.to_v4());
+    }
   }
   return out;
 }
@@ -68,9 +72,9 @@ struct Speaker::Port {
   std::string name;
   net::MacAddress mac;
   std::unique_ptr<FrameSocket> socket;  // never reset while the responder may use it
-  std::set<net::IpAddress> ips;
-  std::map<net::Ipv6Address, int> groups;  // solicited-node group -> owned IPs needing it
   AnnounceSchedule schedule;
+  std::deque<net::IpAddress> pending;
+  asio::any_io_executor socket_executor;  // due gratuitous rounds not sent yet (sliced)
   bool closed = false;
 
   void close() {
@@ -82,7 +86,13 @@ struct Speaker::Port {
   // The data plane: frames in, planReply, replies out. Reads only the OwnedSet.
   static asio::awaitable<void> respond(std::shared_ptr<Port> port) {
     std::vector<std::uint8_t> buf(kFrameBuffer);
-    for (;;) {
+    for (int turn = 1;; ++turn) {
+      if (turn % kFramesPerTurn == 0) {  // let timers, the mesh and the control socket run
+        co_await asio::post(port->socket_executor, asio::use_awaitable);
+        if (port->closed) {
+          co_return;
+        }
+      }
       const auto n = co_await port->socket->receive(buf);
       if (port->closed) {
         co_return;
@@ -174,6 +184,13 @@ Speaker::Speaker(asio::any_io_executor ex, FrameSocketFactory& sockets, metrics:
                                       "Socket errors handled by the speaker, by kind")),
       interfaces_metric_(registry.gauge("l1net_speaker_interfaces",
                                         "Interfaces seen by the speaker, by usability state")),
+      kernel_drops_metric_(registry.counter(
+          "l1net_layer2_kernel_drops_total",
+          "ARP/NDP frames the kernel dropped before the speaker read them (socket queue full, "
+          "PACKET_STATISTICS)")),
+      kernel_received_metric_(registry.counter(
+          "l1net_layer2_kernel_received_total",
+          "ARP/NDP frames the kernel filter passed to the speaker's sockets (PACKET_STATISTICS)")),
       announce_failed_metric_(registry.gauge(
           "l1net_speaker_announce_failed",
           "L2Advertisement interfaces that cannot announce an IP (missing or unusable)")),
@@ -280,107 +297,68 @@ void Speaker::recompute() {
   for (const auto& bad : plan.invalid) {
     log_.main->debug("service {}: invalid LoadBalancer IP \"{}\"", bad.service, bad.text);
   }
-  std::map<net::IpAddress, Announced> next;
-  std::set<net::IpAddress> unrestricted;
-  for (const auto& e : plan.announced()) {
-    auto& a = next[e.ip];
-    a.services.insert(e.service);
-    if (e.interfaces.empty()) {
-      unrestricted.insert(e.ip);
-    }
-    a.restriction.insert(a.restriction.end(), e.interfaces.begin(), e.interfaces.end());
-  }
+  auto diff = diffAnnouncements(announced_, plan.announced(), links_, filter_,
+                                options_.subnet_aware, std::chrono::system_clock::now());
+  logChanges(diff);
   OwnedSet owned;
-  for (auto& [ip, a] : next) {
-    if (unrestricted.contains(ip)) {
-      a.restriction.clear();  // one applicable ad without interfaces = any interface
-    }
-    std::sort(a.restriction.begin(), a.restriction.end());
-    a.restriction.erase(std::unique(a.restriction.begin(), a.restriction.end()),
-                        a.restriction.end());
-    a.choice = chooseInterfaces(ip, links_, filter_, a.restriction, options_.subnet_aware);
-    const auto prev = announced_.find(ip);
-    a.since = prev != announced_.end() ? prev->second.since : std::chrono::system_clock::now();
+  for (const auto& [ip, a] : diff.next) {
     owned.set(ip, a.choice.ifindexes);
+  }
+  owned_ = std::move(owned);  // from here on the data plane answers only for the new set
+  applyPorts(diff);
+  updateMetrics(diff.next);
+  announced_ = std::move(diff.next);
+  tick();
+}
 
+void Speaker::logChanges(const AnnouncementDiff& diff) const {
+  for (const auto& ip : diff.placed) {
+    const auto& a = diff.next.at(ip);
     std::vector<std::string> names;
     for (const int i : a.choice.ifindexes) {
       names.push_back(linkName(i));
     }
-    const bool was = prev != announced_.end();
-    if (!was || prev->second.choice.ifindexes != a.choice.ifindexes) {
-      if (names.empty()) {
-        log_.main->warn("{} ({}) is ours but no interface can announce it", ip.to_string(),
-                        joinNames({a.services.begin(), a.services.end()}));
-      } else {
-        log_.main->info("announcing {} ({}) on {} [{}]", ip.to_string(),
-                        joinNames({a.services.begin(), a.services.end()}), joinNames(names),
-                        interfaceRuleName(a.choice.rule));
-      }
-    }
-    if (!was || prev->second.choice.rejected != a.choice.rejected) {
-      for (const auto& r : a.choice.rejected) {
-        log_.main->warn("announceFailed: {} cannot be announced on {}: {}", ip.to_string(), r.name,
-                        r.reason);
-      }
-    }
-  }
-  for (const auto& [ip, a] : announced_) {
-    if (!next.contains(ip)) {
-      log_.main->info("no longer announcing {} ({})", ip.to_string(),
+    if (names.empty()) {
+      log_.main->warn("{} ({}) is ours but no interface can announce it", ip.to_string(),
                       joinNames({a.services.begin(), a.services.end()}));
+    } else {
+      log_.main->info("announcing {} ({}) on {} [{}]", ip.to_string(),
+                      joinNames({a.services.begin(), a.services.end()}), joinNames(names),
+                      interfaceRuleName(a.choice.rule));
     }
   }
-  owned_ = std::move(owned);  // from here on the data plane answers only for the new set
-  applyPorts(next);
-  updateMetrics(next);
-  announced_ = std::move(next);
-  tick();
+  for (const auto& ip : diff.rejected) {
+    for (const auto& r : diff.next.at(ip).choice.rejected) {
+      log_.main->warn("announceFailed: {} cannot be announced on {}: {}", ip.to_string(), r.name,
+                      r.reason);
+    }
+  }
+  for (const auto& ip : diff.withdrawn) {
+    const auto& a = announced_.at(ip);
+    log_.main->info("no longer announcing {} ({})", ip.to_string(),
+                    joinNames({a.services.begin(), a.services.end()}));
+  }
 }
 
-void Speaker::applyPorts(const std::map<net::IpAddress, Announced>& next) {
-  std::map<int, std::set<net::IpAddress>> wanted;
-  for (const auto& [ip, a] : next) {
-    for (const int i : a.choice.ifindexes) {
-      wanted[i].insert(ip);
-    }
-  }
-  for (auto it = ports_.begin(); it != ports_.end();) {
-    if (!wanted.contains(it->first)) {
+void Speaker::applyPorts(const AnnouncementDiff& diff) {
+  for (const int index : diff.close) {
+    if (const auto it = ports_.find(index); it != ports_.end()) {
       log_.l2->debug("closing socket on {}", it->second->name);
+      takeKernelCounts(*it->second);
       it->second->close();
-      it = ports_.erase(it);
-    } else {
-      ++it;
+      ports_.erase(it);
     }
   }
   const auto now = options_.now();
-  for (const auto& [index, ips] : wanted) {
-    const Link* link = findLink(index);
+  for (const auto& delta : diff.ports) {
+    const Link* link = findLink(delta.ifindex);
     if (link == nullptr) {
       continue;
     }
-    auto pit = ports_.find(index);
+    const auto pit = ports_.find(delta.ifindex);
     if (pit == ports_.end()) {
-      auto sock = sockets_.open(index, link->name);
-      if (!sock) {
-        retry_at_ = now + kOpenRetry;
-        ++stats_.socket_errors;
-        errors_metric_.inc({{"kind", "socket"}});
-        log_.main->warn("cannot open a packet socket on {}: {} (retrying in 1 s)", link->name,
-                        sock.error().message());
-        continue;
-      }
-      auto port = std::make_shared<Port>();
-      port->speaker = this;
-      port->ifindex = index;
-      port->name = link->name;
-      port->mac = link->mac;
-      port->socket = std::move(*sock);
-      port->schedule = AnnounceSchedule(options_.schedule);
-      asio::co_spawn(ex_, Port::respond(port), asio::detached);
-      log_.l2->debug("opened socket on {}", link->name);
-      pit = ports_.emplace(index, std::move(port)).first;
+      openPort(*link, delta.ips, delta.groups, now);
+      continue;
     }
     Port& port = *pit->second;
     port.name = link->name;
@@ -390,32 +368,67 @@ void Speaker::applyPorts(const std::map<net::IpAddress, Announced>& next) {
       port.mac = link->mac;
       port.schedule.triggerAll(now);
     }
-    for (auto ip = port.ips.begin(); ip != port.ips.end();) {
-      if (ips.contains(*ip)) {
-        ++ip;
-        continue;
-      }
-      port.schedule.lost(*ip);
-      if (ip->is_v6()) {
-        const auto group = net::solicitedNodeAddress(ip->to_v6());
-        if (--port.groups[group] <= 0) {
-          port.groups.erase(group);
-          leaveGroup(port, group);
-        }
-      }
-      ip = port.ips.erase(ip);
+    for (const auto& ip : delta.lost) {
+      port.schedule.lost(ip);
     }
-    for (const auto& ip : ips) {
-      if (!port.ips.insert(ip).second) {
-        continue;
-      }
+    for (const auto& group : delta.leave) {
+      leaveGroup(port, group);
+    }
+    if (!delta.gained.empty() || !delta.lost.empty()) {
+      setTargets(port, ipv4Of(delta.ips));
+    }
+    for (const auto& ip : delta.gained) {
       port.schedule.gained(ip, now);
-      if (ip.is_v6()) {
-        const auto group = net::solicitedNodeAddress(ip.to_v6());
-        if (port.groups[group]++ == 0) {
-          joinGroup(port, group);
-        }
-      }
+    }
+    for (const auto& group : delta.join) {
+      joinGroup(port, group);
+    }
+  }
+}
+
+void Speaker::openPort(const Link& link, const std::vector<net::IpAddress>& ips,
+                       const std::vector<net::Ipv6Address>& groups, Clock::time_point now) {
+  auto sock = sockets_.open(link.index, link.name);
+  if (!sock) {
+    retry_at_ = now + kOpenRetry;
+    ++stats_.socket_errors;
+    errors_metric_.inc({{"kind", "socket"}});
+    log_.main->warn("cannot open a packet socket on {}: {} (retrying in 1 s)", link.name,
+                    sock.error().message());
+    return;
+  }
+  auto port = std::make_shared<Port>();
+  port->speaker = this;
+  port->ifindex = link.index;
+  port->name = link.name;
+  port->mac = link.mac;
+  port->socket = std::move(*sock);
+  port->schedule = AnnounceSchedule(options_.schedule);
+  port->socket_executor = ex_;
+  setTargets(*port, ipv4Of(ips));
+  asio::co_spawn(ex_, Port::respond(port), asio::detached);
+  log_.l2->debug("opened socket on {}", link.name);
+  for (const auto& ip : ips) {
+    port->schedule.gained(ip, now);
+  }
+  for (const auto& group : groups) {
+    joinGroup(*port, group);
+  }
+  ports_.emplace(link.index, std::move(port));
+}
+
+void Speaker::retryPorts() {
+  std::map<int, std::vector<net::IpAddress>> wanted;
+  for (const auto& [ip, a] : announced_) {
+    for (const int i : a.choice.ifindexes) {
+      wanted[i].push_back(ip);
+    }
+  }
+  const auto now = options_.now();
+  for (const auto& [index, ips] : wanted) {
+    const Link* link = findLink(index);
+    if (link != nullptr && !ports_.contains(index)) {
+      openPort(*link, ips, solicitedGroups(ips), now);  // sets retry_at_ again if it fails
     }
   }
 }
@@ -442,7 +455,7 @@ void Speaker::leaveGroup(Port& port, const net::Ipv6Address& group) {
   (void)port.socket->leaveIpv6Group(group);  // fails when the join did: nothing to undo
 }
 
-void Speaker::updateMetrics(const std::map<net::IpAddress, Announced>& next) {
+void Speaker::updateMetrics(const Announcements& next) {
   announced_metric_.clear();
   announce_failed_metric_.clear();
   for (const auto& [ip, a] : next) {
@@ -503,14 +516,68 @@ void Speaker::tick() {
   const auto now = options_.now();
   if (retry_at_ && *retry_at_ <= now) {
     retry_at_.reset();
-    applyPorts(announced_);  // sets retry_at_ again if an open still fails
+    retryPorts();
   }
   for (auto& [index, port] : ports_) {
     for (const auto& ip : port->schedule.due(now)) {
-      sendRound(*port, ip);
+      port->pending.push_back(ip);
     }
   }
+  sendPending();
   rearm();
+}
+
+void Speaker::sendPending() {
+  std::size_t budget = kIpsPerSlice;
+  bool more = false;
+  for (auto& [index, port] : ports_) {
+    while (!port->pending.empty() && budget > 0) {
+      const auto ip = port->pending.front();
+      port->pending.pop_front();
+      if (owned_.owns(ip, index)) {  // lost meanwhile: nothing to announce
+        sendRound(*port, ip);
+        --budget;
+      }
+    }
+    more = more || !port->pending.empty();
+  }
+  if (more && !slice_posted_) {
+    // The next slice runs after what is already queued (replies waiting on the sockets).
+    slice_posted_ = true;
+    asio::post(ex_, [t = timer_] {
+      if (t->owner != nullptr) {
+        t->owner->slice_posted_ = false;
+        t->owner->sendPending();
+      }
+    });
+  }
+}
+
+void Speaker::setTargets(Port& port, const std::vector<net::Ipv4Address>& targets) {
+  if (const auto r = port.socket->setArpTargets(targets); !r) {
+    ++stats_.socket_errors;
+    errors_metric_.inc({{"kind", "socket"}});
+    log_.main->warn("{}: narrowing the ARP filter failed: {}", port.name, r.error().message());
+  }
+}
+
+void Speaker::takeKernelCounts(Port& port) {
+  const auto c = port.socket->takeKernelCounts();
+  stats_.kernel_received += c.packets;
+  stats_.kernel_drops += c.drops;
+  if (c.drops > 0) {
+    kernel_drops_metric_.add({}, static_cast<double>(c.drops));
+    log_.l2->warn("{}: the kernel dropped {} frame(s): receive queue full", port.name, c.drops);
+  }
+  if (c.packets > 0) {
+    kernel_received_metric_.add({}, static_cast<double>(c.packets));
+  }
+}
+
+void Speaker::pollKernelCounts() {
+  for (auto& [index, port] : ports_) {
+    takeKernelCounts(*port);
+  }
 }
 
 void Speaker::rearm() {
@@ -582,207 +649,6 @@ void Speaker::noteUnknownNode(const std::optional<UnknownNode>& unknown) {
     log_.main->info("--node {} now matches a Node object", options_.node);
   }
   node_unknown_ = unknown;
-}
-
-// ---- control-socket views ----
-
-json::value Speaker::status() const {
-  json::object out;
-  out["node"] = options_.node;
-  if (node_unknown_) {
-    json::array known;
-    for (const auto& n : node_unknown_->known) {
-      known.emplace_back(n);
-    }
-    out["node_unknown"] = true;
-    out["known_nodes"] = std::move(known);
-    out["problem"] = "node " + options_.node +
-                     " matches no Node object (known: " + joinNames(node_unknown_->known) +
-                     "): announcing nothing; check --node";
-  }
-  json::array ifaces;
-  for (const auto& l : links_) {
-    const auto verdict = filter_.classify(l);
-    json::object o;
-    o["name"] = l.name;
-    o["index"] = l.index;
-    o["mac"] = l.mac.toString();
-    o["state"] = usabilityName(verdict.usability);
-    o["usable"] = verdict.usability == LinkUsability::kUsable;
-    if (!verdict.detail.empty()) {
-      o["detail"] = verdict.detail;
-    }
-    o["socket"] = ports_.contains(l.index);
-    json::array addrs;
-    for (const auto& a : l.addresses) {
-      addrs.emplace_back(a.ip.to_string() + "/" + std::to_string(a.prefix));
-    }
-    o["addresses"] = std::move(addrs);
-    ifaces.emplace_back(std::move(o));
-  }
-  out["interfaces"] = std::move(ifaces);
-  json::array announced;
-  for (const auto& [ip, a] : announced_) {
-    json::object o;
-    o["ip"] = ip.to_string();
-    json::array services;
-    for (const auto& s : a.services) {
-      services.emplace_back(s);
-    }
-    o["services"] = std::move(services);
-    json::array names;
-    for (const int i : a.choice.ifindexes) {
-      names.emplace_back(linkName(i));
-    }
-    o["interfaces"] = std::move(names);
-    o["rule"] = interfaceRuleName(a.choice.rule);
-    o["since"] = isoTime(a.since);
-    json::array failed;
-    for (const auto& r : a.choice.rejected) {
-      failed.emplace_back(json::object{{"interface", r.name}, {"reason", r.reason}});
-    }
-    o["announce_failed"] = std::move(failed);
-    announced.emplace_back(std::move(o));
-  }
-  out["announced"] = std::move(announced);
-  return out;
-}
-
-json::value Speaker::explain(const net::IpAddress& ip) const {
-  const auto entry = explainIp(manifests_, options_.node, ip, *policy_, options_.announce);
-  json::object out;
-  out["ip"] = ip.to_string();
-  out["node"] = options_.node;
-  out["service"] = entry.service;
-  out["pool"] = entry.pool;
-  out["reason"] = announceReasonName(entry.reason);
-  if (entry.owner) {
-    out["owner"] = *entry.owner;
-  }
-  const std::string svc = entry.service.empty() ? "" : "service " + entry.service;
-  std::string why;
-  bool announcing = false;
-  switch (entry.reason) {
-    case AnnounceReason::kNoService:
-      why = "no LoadBalancer service has " + ip.to_string();
-      break;
-    case AnnounceReason::kNoPool:
-      why = svc + " has it, but no IPAddressPool contains it";
-      break;
-    case AnnounceReason::kPoolNotAdvertised:
-      why = "pool " + entry.pool + " is not advertised: no L2Advertisement selects it for " + svc;
-      break;
-    case AnnounceReason::kNoServingEndpoints: {
-      const bool local = std::any_of(
-          manifests_.services.begin(), manifests_.services.end(), [&](const manifest::Service& s) {
-            return s.meta.ns + "/" + s.meta.name == entry.service &&
-                   s.external_traffic_policy == manifest::TrafficPolicy::kLocal;
-          });
-      why = local ? svc + " has no serving endpoint on node " + options_.node +
-                        " (externalTrafficPolicy Local)"
-                  : svc + " has no serving endpoints";
-      break;
-    }
-    case AnnounceReason::kNodeExcluded:
-      why = "node " + options_.node +
-            " is excluded (exclude-from-external-load-balancers label or NetworkUnavailable)";
-      break;
-    case AnnounceReason::kNodeNotSelected:
-      why = "node " + options_.node +
-            " is not selected by the nodeSelectors of the L2Advertisements of pool " + entry.pool;
-      break;
-    case AnnounceReason::kNotAssigned:
-      why = svc +
-            " requests it, but it is not assigned (not in status.loadBalancer.ingress: "
-            "the controller refused it or has not allocated it yet)";
-      break;
-    case AnnounceReason::kNodeUnknown:
-      why = "node " + options_.node + " matches no Node object (known: " +
-            (node_unknown_ ? joinNames(node_unknown_->known) : std::string("?")) +
-            "): this speaker announces nothing; check --node";
-      break;
-    case AnnounceReason::kNotOwner:
-      why = entry.owner ? "not the owner: node " + *entry.owner + " announces it"
-                        : "not the owner: no node is eligible";
-      break;
-    case AnnounceReason::kAnnounced: {
-      const auto it = announced_.find(ip);
-      InterfaceChoice choice =
-          it != announced_.end()
-              ? it->second.choice
-              : chooseInterfaces(ip, links_, filter_, entry.interfaces, options_.subnet_aware);
-      std::vector<std::string> names;
-      json::array arr;
-      for (const int i : choice.ifindexes) {
-        names.push_back(linkName(i));
-        arr.emplace_back(linkName(i));
-      }
-      out["interfaces"] = std::move(arr);
-      out["rule"] = interfaceRuleName(choice.rule);
-      out["restricted"] = choice.restricted;
-      json::array failed;
-      std::string failures;
-      for (const auto& r : choice.rejected) {
-        failed.emplace_back(json::object{{"interface", r.name}, {"reason", r.reason}});
-        failures += (failures.empty() ? "" : ", ") + r.name + " " + r.reason;
-      }
-      out["announce_failed"] = std::move(failed);
-      const std::string scope =
-          choice.restricted ? "L2Advertisement interfaces [" + joinNames(entry.interfaces) + "]"
-                            : "usable interfaces";
-      switch (choice.rule) {
-        case InterfaceRule::kSubnet:
-          announcing = true;
-          why = "announced on " + joinNames(names) + ": subnet " +
-                (choice.matched_subnet ? choice.matched_subnet->toString() : "?") +
-                " contains it (subnet rule among " + scope + ")";
-          break;
-        case InterfaceRule::kAllUsable:
-          announcing = true;
-          why = "announced on " + joinNames(names) +
-                (options_.subnet_aware ? ": no interface carries its subnet, so all "
-                                       : ": --all-interfaces, so all ") +
-                scope + " announce it";
-          break;
-        case InterfaceRule::kNone:
-          out["reason"] = "no_usable_interface";
-          why = svc + " is ours, but no interface can announce it (" + scope + " excluded or down)";
-          break;
-      }
-      if (!failures.empty()) {
-        why += "; announceFailed: " + failures;
-      }
-      break;
-    }
-  }
-  out["announcing"] = announcing;
-  out["message"] = why;
-  return out;
-}
-
-json::value Speaker::statsJson() const {
-  json::object out;
-  json::array ips;
-  for (const auto& [ip, c] : stats_.ips) {
-    ips.emplace_back(json::object{{"ip", ip.to_string()},
-                                  {"requests_received", c.requests_received},
-                                  {"responses_sent", c.responses_sent},
-                                  {"gratuitous_sent", c.gratuitous_sent}});
-  }
-  out["ips"] = std::move(ips);
-  json::object drops;
-  for (std::size_t i = 0; i < kDropReasonCount; ++i) {
-    const auto r = static_cast<DropReason>(i);
-    if (r == DropReason::kNone) {
-      continue;
-    }
-    drops[dropReasonName(r)] = stats_.drops.at(i);
-  }
-  out["drops"] = std::move(drops);
-  out["receive_errors"] = stats_.receive_errors;
-  out["send_errors"] = stats_.send_errors;
-  out["socket_errors"] = stats_.socket_errors;
-  return out;
 }
 
 }  // namespace l1net::speaker

@@ -157,3 +157,66 @@ TEST_CASE("neighborRequestFilter jumps stay inside the program") {
   }
   CHECK((prog.back().code & 0x07U) == BPF_RET);
 }
+
+TEST_CASE("ipv4Ranges merges sorted, adjacent and duplicate addresses") {
+  const auto a = [](const char* t) { return boost::asio::ip::make_address_v4(t); };
+  const auto r = net::ipv4Ranges(
+      {a("192.0.2.9"), a("192.0.2.7"), a("192.0.2.8"), a("192.0.2.8"), a("203.0.113.1")});
+  REQUIRE(r.size() == 2);
+  CHECK(r[0] == net::Ipv4Range{a("192.0.2.7").to_uint(), a("192.0.2.9").to_uint()});
+  CHECK(r[1] == net::Ipv4Range{a("203.0.113.1").to_uint(), a("203.0.113.1").to_uint()});
+  CHECK(net::ipv4Ranges({}).empty());
+}
+
+TEST_CASE("targeted neighborRequestFilter: ARP only for owned targets, NS as before") {
+  const auto a = [](const char* t) { return boost::asio::ip::make_address_v4(t); };
+  const auto prog = net::neighborRequestFilter(
+                        net::ipv4Ranges({a("192.0.2.10"), a("192.0.2.11"), a("203.0.113.5")}))
+                        .value();
+  const auto request_for = [](std::uint32_t target) {
+    auto f = hex(golden::kKernelArpRequest);
+    f[38] = static_cast<std::uint8_t>(target >> 24U);
+    f[39] = static_cast<std::uint8_t>(target >> 16U);
+    f[40] = static_cast<std::uint8_t>(target >> 8U);
+    f[41] = static_cast<std::uint8_t>(target);
+    return f;
+  };
+  struct Case {
+    const char* name;
+    const char* target;
+    bool accept;
+  };
+  const std::vector<Case> cases = {
+      {"first of a range", "192.0.2.10", true},
+      {"last of a range", "192.0.2.11", true},
+      {"single address", "203.0.113.5", true},
+      {"just below", "192.0.2.9", false},
+      {"between ranges", "192.0.2.12", false},
+      {"above every range", "203.0.113.6", false},
+      {"zero", "0.0.0.0", false},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      const auto got = runBpf(prog, request_for(a(c.target).to_uint()), false);
+      REQUIRE(got.has_value());
+      CHECK((*got != 0) == c.accept);
+    }
+  }
+  // NS still admitted, tagged frames still rejected, the untargeted verdicts otherwise agree.
+  CHECK(runBpf(prog, hex(golden::kKernelNs), false).value() != 0);
+  CHECK(runBpf(prog, hex(golden::kKernelNs), true).value() == 0);
+  CHECK(runBpf(prog, request_for(a("192.0.2.10").to_uint()), true).value() == 0);
+  auto reply = request_for(a("192.0.2.10").to_uint());
+  reply[21] = 2;
+  CHECK(runBpf(prog, reply, false).value() == 0);
+  for (std::size_t i = 0; i < prog.size(); ++i) {
+    if ((prog[i].code & 0x07U) == BPF_JMP) {
+      CHECK(i + 1 + prog[i].jt < prog.size());
+      CHECK(i + 1 + prog[i].jf < prog.size());
+    }
+  }
+  CHECK_FALSE(net::neighborRequestFilter(std::vector<net::Ipv4Range>(net::kMaxFilterRanges + 1))
+                  .has_value());
+  CHECK(net::neighborRequestFilter(std::vector<net::Ipv4Range>(net::kMaxFilterRanges))->size() <
+        4096);
+}

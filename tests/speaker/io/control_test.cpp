@@ -1,6 +1,6 @@
 // ControlServer + controlRequest over a real Unix socket in a temporary directory. The client is
 // blocking, so it runs on a second thread while the test thread runs the server's io_context.
-#include "l1net/speaker/io/control.hpp"
+#include "l1net/speaker/control.hpp"
 
 #include <algorithm>
 #include <atomic>

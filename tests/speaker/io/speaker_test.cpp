@@ -419,3 +419,74 @@ TEST_CASE("status and stats views") {
 
 }  // namespace
 }  // namespace l1net::speaker
+
+namespace l1net::speaker {
+namespace {
+
+std::string manyIps(int n) {
+  // n IPv4 VIPs in one service (pool 203.0.113.0/24 added to the fixture's manifests).
+  std::string y = manifests({});
+  y += "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: wide, "
+       "namespace: metallb-system}\nspec:\n  addresses: [203.0.113.0/24]\n---\napiVersion: "
+       "metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: wide, namespace: "
+       "metallb-system}\nspec:\n  ipAddressPools: [wide]\n";
+  for (int i = 0; i < n; ++i) {
+    y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: s" + std::to_string(i) +
+         ", namespace: demo}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80, protocol: "
+         "TCP}]\nstatus:\n  loadBalancer:\n    ingress:\n    - ip: \"203.0.113." +
+         std::to_string(i + 1) + "\"\n";
+  }
+  return y;
+}
+
+TEST_CASE("the kernel filter follows the announced IPv4 addresses of each interface") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200", "198.51.100.201", "2001:db8::200"})));
+  REQUIRE(f.eth0());
+  CHECK(f.eth0()->arp_targets ==
+        std::vector<net::Ipv4Address>{ip("198.51.100.200").to_v4(), ip("198.51.100.201").to_v4()});
+  f.speaker->setManifests(load(manifests({"198.51.100.201", "2001:db8::200"})));
+  CHECK(f.eth0()->arp_targets == std::vector<net::Ipv4Address>{ip("198.51.100.201").to_v4()});
+}
+
+TEST_CASE("kernel receive counts and drops reach stats, metrics and the stats view") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  f.eth0()->kernel = {.packets = 100, .drops = 7};
+  f.speaker->pollKernelCounts();
+  f.eth0()->kernel = {.packets = 5, .drops = 0};
+  f.speaker->pollKernelCounts();
+  CHECK(f.speaker->stats().kernel_received == 105);
+  CHECK(f.speaker->stats().kernel_drops == 7);
+  CHECK(f.metric("l1net_layer2_kernel_drops_total", {}) == 7);
+  CHECK(f.metric("l1net_layer2_kernel_received_total", {}) == 105);
+  const auto view = f.speaker->statsJson().as_object();
+  CHECK(view.at("kernel_drops").as_uint64() == 7);
+  CHECK(view.at("kernel_received").as_uint64() == 105);
+}
+
+TEST_CASE("a large gratuitous round goes out in slices, replies in between") {
+  Fixture f;
+  f.speaker->setManifests(
+      load(manifests({"198.51.100.200"}) + manyIps(100).substr(manifests({}).size())));
+  auto sock = f.eth0();
+  REQUIRE(sock);
+  // recompute sent the first slice only (32 IPs, 2 frames each); the rest is queued.
+  CHECK(sock->sent.size() == 64);
+  sock->clearSent();
+  sock->feed(arpRequest("198.51.100.200"));
+  f.poll();  // the reply and the remaining slices
+  REQUIRE(sock->sent.size() == 1 + 2 * (101 - 32));
+  bool reply_before_last_slice = false;
+  for (std::size_t i = 0; i + 64 < sock->sent.size(); ++i) {
+    const auto a = net::decodeArp(net::decodeEthernet(sock->sent[i]).value().payload).value();
+    if (a.op == net::ArpOp::kReply && a.target_ip.to_string() == "198.51.100.1") {
+      reply_before_last_slice = true;
+    }
+  }
+  CHECK(reply_before_last_slice);
+  CHECK(f.metric("metallb_layer2_gratuitous_sent", {{"ip", "203.0.113.100"}}) == 2);
+}
+
+}  // namespace
+}  // namespace l1net::speaker

@@ -14,7 +14,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
+
+#include "l1net/net/address.hpp"
 
 namespace l1net::net {
 
@@ -36,6 +39,8 @@ inline constexpr std::uint16_t kH = 0x08;
 inline constexpr std::uint16_t kB = 0x10;
 inline constexpr std::uint16_t kAbs = 0x20;
 inline constexpr std::uint16_t kJeq = 0x10;
+inline constexpr std::uint16_t kJgt = 0x20;
+inline constexpr std::uint16_t kJge = 0x30;
 inline constexpr std::uint16_t kK = 0x00;
 // Ancillary data offsets (<linux/filter.h> SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT).
 inline constexpr std::uint32_t kAncillaryOffset = 0xfffff000U;  // SKF_AD_OFF = -0x1000
@@ -46,5 +51,27 @@ inline constexpr std::uint32_t kAcceptAll = 0x40000;
 
 // The filter described above; stable, built fresh on each call.
 [[nodiscard]] std::vector<BpfInsn> neighborRequestFilter();
+
+// An inclusive range of IPv4 addresses in host order.
+struct Ipv4Range {
+  std::uint32_t first = 0;
+  std::uint32_t last = 0;
+  friend bool operator==(const Ipv4Range&, const Ipv4Range&) = default;
+};
+
+// The addresses merged into sorted, disjoint ranges (adjacent ones joined).
+[[nodiscard]] std::vector<Ipv4Range> ipv4Ranges(std::vector<Ipv4Address> addresses);
+
+// The most ranges a targeted filter holds: 3 instructions each, under the kernel's 4096
+// (BPF_MAXINSNS) with room for the fixed part.
+inline constexpr std::size_t kMaxFilterRanges = 1300;
+
+// The same filter, except that an ARP Request is accepted only when its target protocol address
+// (offset 38) lies in one of `arp_targets` (no range = no ARP at all): requests for other hosts
+// are dropped in the kernel and never wake the speaker. NS are accepted as above (the socket only
+// receives the solicited-node groups it joined). nullopt when there are more than
+// kMaxFilterRanges ranges: the caller keeps the untargeted filter.
+[[nodiscard]] std::optional<std::vector<BpfInsn>> neighborRequestFilter(
+    const std::vector<Ipv4Range>& arp_targets);
 
 }  // namespace l1net::net

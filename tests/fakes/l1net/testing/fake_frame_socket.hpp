@@ -16,6 +16,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -41,7 +42,9 @@ struct FakeFrameSocketState {
   bool fail_ipv6_groups = false;                // joinIpv6Group fails (IPv6 disabled on link)
   std::uint64_t joins = 0;
   std::uint64_t leaves = 0;
-  int fail_sends = 0;  // the next N sends fail with ENOBUFS
+  int fail_sends = 0;                         // the next N sends fail with ENOBUFS
+  std::vector<net::Ipv4Address> arp_targets;  // the last setArpTargets() (the kernel filter)
+  speaker::FrameSocket::KernelCounts kernel;  // what takeKernelCounts() returns next (then reset)
   bool closed = false;
   boost::asio::steady_timer wake;  // cancelled to wake a pending receive()
 
@@ -118,6 +121,13 @@ class FakeFrameSocket final : public speaker::FrameSocket {
     }
     return {};
   }
+
+  Result<void> setArpTargets(const std::vector<net::Ipv4Address>& targets) override {
+    state_->arp_targets = targets;
+    return {};
+  }
+
+  KernelCounts takeKernelCounts() override { return std::exchange(state_->kernel, {}); }
 
   void close() override {
     state_->closed = true;

@@ -11,6 +11,7 @@
 
 #include "l1net/net/address.hpp"
 #include "l1net/speaker/io/netlink.hpp"
+#include "l1net/testing/make_link.hpp"
 
 namespace l1net::testing {
 
@@ -54,24 +55,5 @@ class FakeNetlink final : public speaker::Netlink {
   std::vector<speaker::Link> links_;
   Callback callback_;
 };
-
-// An up, running, broadcast Ethernet link; addresses as "198.51.100.10/24".
-inline speaker::Link makeLink(int index, std::string name, std::string_view mac,
-                              const std::vector<std::string>& cidrs = {}) {
-  speaker::Link l;
-  l.index = index;
-  l.name = std::move(name);
-  l.kind = "veth";
-  l.mac = net::parseMac(mac).value();
-  l.up = true;
-  l.running = true;
-  l.broadcast = true;
-  for (const auto& c : cidrs) {
-    const auto slash = c.find('/');
-    l.addresses.push_back({.ip = net::parseIp(c.substr(0, slash)).value(),
-                           .prefix = static_cast<unsigned>(std::stoul(c.substr(slash + 1)))});
-  }
-  return l;
-}
 
 }  // namespace l1net::testing

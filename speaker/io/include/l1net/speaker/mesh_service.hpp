@@ -52,6 +52,9 @@ struct MeshServiceOptions {
   MembershipConfig membership;
   MeshKey key;                // empty = --insecure-mesh
   unsigned leave_copies = 3;  // leave() sends this many rounds, for loss tolerance
+  // The clock seam, as Speaker::Options::now: every time the service hands the membership or
+  // arms its timer from comes from here. Empty = MeshClock::now (steady_clock).
+  std::function<MeshTime()> now;
 };
 
 struct MeshStats {
@@ -70,7 +73,7 @@ class MeshService {
   using ChangeHandler = std::function<void(const std::vector<MemberChange>&)>;
 
   // opts.membership must pass validateMembershipConfig (else std::invalid_argument).
-  // The membership clock starts now (steady_clock).
+  // The membership clock starts at opts.now().
   MeshService(boost::asio::any_io_executor ex, std::unique_ptr<MeshTransport> transport,
               MeshServiceOptions opts, std::shared_ptr<spdlog::logger> logger);
   ~MeshService();  // stop() without leave
@@ -93,6 +96,7 @@ class MeshService {
   // mesh_membership.hpp); nothing changes then.
   Result<void> setPeers(std::vector<MeshPeer> peers);
 
+  [[nodiscard]] MeshTime now() const;  // the injected clock
   [[nodiscard]] std::vector<std::string> candidates() const;
   [[nodiscard]] std::vector<MemberInfo> members() const;  // for `speakerctl members`
   [[nodiscard]] bool settled() const;
@@ -137,11 +141,27 @@ void addMeshOptions(boost::program_options::options_description& desc, MeshCliOp
 // Errors: the OS error opening/reading the file; Errc::kInvalidArgument for a bad size.
 [[nodiscard]] Result<MeshKey> loadMeshKeyFile(const std::string& path);
 
-// The service options from the flags: validates interval/multiplier, loads the key (or accepts
-// --insecure-mesh; both or neither is an error: the speaker refuses to start without a key),
-// parses --mesh-peer overrides and merges them over `node_peers` (meshPeersFromNodes), and uses
-// `incarnation` (newMeshIncarnation() in production). Throws std::invalid_argument with a message
-// naming the flag (start-up configuration).
+// The mesh flags parsed and checked once, at start-up.
+struct MeshSettings {
+  boost::asio::ip::udp::endpoint bind;  // --mesh-bind
+  MeshTiming timing;                    // --heartbeat-interval, --heartbeat-multiplier
+  MeshKey key;                          // --mesh-key-file; empty = --insecure-mesh
+  std::vector<MeshPeer> overrides;      // --mesh-peer
+};
+
+// Checks every mesh flag once: bind address, interval (>= 1 ms), multiplier (>= 2), the key (or
+// --insecure-mesh; both or neither is an error: the speaker refuses to start without a key) and
+// the --mesh-peer overrides. Throws std::invalid_argument with a message naming the flag.
+[[nodiscard]] MeshSettings parseMeshFlags(const MeshCliOptions& cli);
+
+// The service options: merges the --mesh-peer overrides over `node_peers` (meshPeersFromNodes),
+// uses `incarnation` (newMeshIncarnation() in production). Throws std::invalid_argument when a
+// node or peer name is invalid (start-up configuration).
+[[nodiscard]] MeshServiceOptions makeMeshServiceOptions(const MeshSettings& settings,
+                                                        std::string self_name,
+                                                        std::vector<MeshPeer> node_peers,
+                                                        std::uint64_t incarnation);
+// The same from the raw flags (parseMeshFlags first).
 [[nodiscard]] MeshServiceOptions makeMeshServiceOptions(const MeshCliOptions& cli,
                                                         std::string self_name,
                                                         std::vector<MeshPeer> node_peers,

@@ -2,7 +2,7 @@
 // `members` (failover) registers itself next to these with ControlServer::handle().
 #pragma once
 
-#include "l1net/speaker/io/control.hpp"
+#include "l1net/speaker/control.hpp"
 #include "l1net/speaker/io/speaker.hpp"
 
 namespace l1net::speaker {

@@ -38,7 +38,7 @@
 #include <boost/json/value.hpp>
 
 #include "l1net/manifest/objects.hpp"
-#include "l1net/speaker/io/control.hpp"
+#include "l1net/speaker/control.hpp"
 #include "l1net/speaker/io/speaker.hpp"
 #include "l1net/speaker/mesh_membership.hpp"
 #include "l1net/speaker/mesh_service.hpp"
@@ -134,12 +134,12 @@ class Failover {
   std::uint64_t reannouncements_ = 0;
 };
 
-// Start-up wiring of the mesh flags (the recipe of mesh_service.hpp): peers from `nodes`
-// (skipped ones logged), service options from `cli` (key file or --insecure-mesh), the UDP
-// socket bound to --mesh-bind. Throws std::invalid_argument naming the flag for configuration
-// errors (exit 2) and std::system_error when the socket cannot be bound (exit 1).
+// Start-up wiring of the mesh (the recipe of mesh_service.hpp): peers from `nodes` (skipped ones
+// logged) with the --mesh-peer overrides, service options from `settings` (parseMeshFlags, run
+// once by main), the UDP socket bound to --mesh-bind. Throws std::invalid_argument for an invalid
+// node or peer name (exit 2) and std::system_error when the socket cannot be bound (exit 1).
 [[nodiscard]] std::unique_ptr<Failover> makeFailover(const boost::asio::any_io_executor& ex,
-                                                     const MeshCliOptions& cli,
+                                                     const MeshSettings& settings,
                                                      const std::string& node,
                                                      std::span<const manifest::Node> nodes,
                                                      Failover::Sinks sinks,

@@ -20,7 +20,9 @@
 //  - Single-threaded: use from the executor the socket was opened on.
 //
 // RawFrameSocketFactory opens AF_PACKET/SOCK_RAW sockets (ETH_P_ALL, bound to the ifindex,
-// PACKET_IGNORE_OUTGOING, the classic BPF filter attached). That needs CAP_NET_RAW and nothing
+// PACKET_IGNORE_OUTGOING, PACKET_QDISC_BYPASS, a 4 MiB receive queue when SO_RCVBUFFORCE is
+// allowed (CAP_NET_ADMIN) else the largest net.core.rmem_max allows, the classic BPF filter
+// attached). That needs CAP_NET_RAW and nothing
 // else: SO_ATTACH_FILTER, PACKET_ADD_MEMBERSHIP and IPV6_ADD_MEMBERSHIP are per-socket and
 // unprivileged (tests/integration/speaker_caps_test.sh runs the speaker with CAP_NET_RAW only).
 // Tests use l1net::testing::FakeFrameSocketFactory.
@@ -31,6 +33,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -56,6 +59,22 @@ class FrameSocket {
   virtual Result<void> joinIpv6Group(const net::Ipv6Address& group) = 0;
   virtual Result<void> leaveIpv6Group(const net::Ipv6Address& group) = 0;
   virtual void close() = 0;
+
+  // Narrows the kernel filter to ARP Requests whose target is one of `targets` (the IPv4
+  // addresses announced on this interface), so requests for other hosts never wake the speaker
+  // (net::neighborRequestFilter with ranges; more ranges than it holds keep every ARP Request).
+  // The planners still check ownership. Default: nothing to narrow.
+  virtual Result<void> setArpTargets(const std::vector<net::Ipv4Address>& /*targets*/) {
+    return {};
+  }
+
+  // What the kernel counted for this socket since the last call (PACKET_STATISTICS, which resets
+  // on read): frames queued to it and frames dropped because its queue was full.
+  struct KernelCounts {
+    std::uint64_t packets = 0;
+    std::uint64_t drops = 0;
+  };
+  virtual KernelCounts takeKernelCounts() { return {}; }
 };
 
 class FrameSocketFactory {

@@ -5,16 +5,22 @@
 // Speaker recomputes, in order:
 //   1. planAnnouncements() (core)          -> the IPs this node announces and their interface
 //                                             restriction (L2Advertisement.interfaces);
-//   2. chooseInterfaces() (interfaces.hpp) -> per IP the announcing interfaces (usable, restricted,
-//                                             subnet-aware);
+//   2. diffAnnouncements() (core)          -> per IP the announcing interfaces (chooseInterfaces:
+//                                             usable, restricted, subnet-aware) and what changed
+//                                             per interface since the last recompute;
 //   3. the OwnedSet (IP -> interfaces)     -> what the data plane answers for, swapped at once.
-// and then applies the difference: opens/closes one FrameSocket per announcing interface, joins
-// the solicited-node multicast MAC of each owned IPv6 address, starts an AnnounceSchedule burst
-// for every gained (IP, interface) pair (first round sent before recompute returns), drops
+// and then applies the returned changes: opens/closes one FrameSocket per announcing interface,
+// joins the solicited-node multicast MAC of each owned IPv6 address, starts an AnnounceSchedule
+// burst for every gained (IP, interface) pair (first round sent before recompute returns), drops
 // lost ones (no answer is sent for an IP after the recompute that lost it), and updates metrics
 // (series of lost IPs are removed, MetalLB #1972).
 // The packet path (one responder coroutine per socket) only asks the OwnedSet, so failover
 // replaces the OwnershipPolicy and never touches it.
+//
+// Never deaf: the packet path shares the thread with everything else, so nothing holds it long.
+// The responder yields after 64 frames in a row; due gratuitous rounds are queued and sent 32 IPs
+// per slice, each slice posted behind the replies already waiting. Each socket's kernel filter
+// admits only ARP Requests for the IPv4 addresses announced on it (setArpTargets).
 //
 // Gratuitous schedule (AnnounceSchedule, per interface): when an (IP, interface) pair is gained,
 // also after a link comes back up or changes MAC, a round goes out at once and again at +250 ms,
@@ -48,8 +54,9 @@
 #include "l1net/net/address.hpp"
 #include "l1net/speaker/announce_plan.hpp"
 #include "l1net/speaker/announce_schedule.hpp"
+#include "l1net/speaker/announcements.hpp"
+#include "l1net/speaker/interfaces.hpp"
 #include "l1net/speaker/io/frame_socket.hpp"
-#include "l1net/speaker/io/interfaces.hpp"
 #include "l1net/speaker/io/netlink.hpp"
 #include "l1net/speaker/ownership_policy.hpp"
 #include "l1net/speaker/reply.hpp"
@@ -93,6 +100,9 @@ struct SpeakerStats {
   std::uint64_t receive_errors = 0;
   std::uint64_t send_errors = 0;
   std::uint64_t socket_errors = 0;  // interfaces we could not open or join a group on
+  // PACKET_STATISTICS, summed over the sockets (read by pollKernelCounts and on close):
+  std::uint64_t kernel_received = 0;  // frames the kernel filter passed to us
+  std::uint64_t kernel_drops = 0;     // of those, dropped because a receive queue was full
 };
 
 class Speaker {
@@ -138,6 +148,10 @@ class Speaker {
   // tests call it after moving their clock.
   void tick();
 
+  // Adds what the kernel counted on every socket since the last call (received, dropped) to
+  // stats() and the metrics. The control socket's `stats` and /metrics call it.
+  void pollKernelCounts();
+
   // Control-socket views (JSON, documented in speakerctl).
   [[nodiscard]] boost::json::value status() const;
   [[nodiscard]] boost::json::value explain(const net::IpAddress& ip) const;
@@ -158,16 +172,17 @@ class Speaker {
 
  private:
   struct Port;
-  struct Announced {
-    std::set<std::string> services;
-    std::vector<std::string> restriction;
-    InterfaceChoice choice;
-    std::chrono::system_clock::time_point since;
-  };
 
   void recompute();
-  void applyPorts(const std::map<net::IpAddress, Announced>& next);
-  void updateMetrics(const std::map<net::IpAddress, Announced>& next);
+  void logChanges(const AnnouncementDiff& diff) const;
+  void applyPorts(const AnnouncementDiff& diff);
+  void openPort(const Link& link, const std::vector<net::IpAddress>& ips,
+                const std::vector<net::Ipv6Address>& groups, Clock::time_point now);
+  void retryPorts();
+  void sendPending();
+  void setTargets(Port& port, const std::vector<net::Ipv4Address>& targets);
+  void takeKernelCounts(Port& port);
+  void updateMetrics(const Announcements& next);
   void noteUnknownNode(const std::optional<UnknownNode>& unknown);
   void sendRound(Port& port, const net::IpAddress& ip);
   void joinGroup(Port& port, const net::Ipv6Address& group);
@@ -187,13 +202,14 @@ class Speaker {
   manifest::ManifestSet manifests_;
   std::vector<Link> links_;
   OwnedSet owned_;
-  std::map<net::IpAddress, Announced> announced_;
+  Announcements announced_;
   std::map<int, std::shared_ptr<Port>> ports_;
   SpeakerStats stats_;
   std::optional<Clock::time_point> retry_at_;  // re-open sockets that failed to open
   std::function<void(bool)> on_usable_change_;
   std::optional<UnknownNode> node_unknown_;  // --node matches none of the Node objects
   bool stopped_ = false;
+  bool slice_posted_ = false;  // a sendPending() slice is queued on the executor
 
   struct Timer;
   std::shared_ptr<Timer> timer_;
@@ -205,6 +221,8 @@ class Speaker {
   metrics::Family& drops_metric_;
   metrics::Family& errors_metric_;
   metrics::Family& interfaces_metric_;
+  metrics::Family& kernel_drops_metric_;
+  metrics::Family& kernel_received_metric_;
   metrics::Family& announce_failed_metric_;
   metrics::Family& node_unknown_metric_;
 };

@@ -1,4 +1,4 @@
-#include "l1net/speaker/io/control.hpp"
+#include "l1net/speaker/control.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,7 +1,6 @@
 // Which interfaces may carry announcements, and which of them announce a given IP.
 //
-// Pure (no I/O): decisions over the Link snapshots the Netlink seam delivers. It lives next to
-// the shell because Link is the shell's view of the kernel; it can move to speaker core unchanged.
+// Pure (no I/O): decisions over the Link snapshots (link.hpp) the Netlink seam delivers.
 //
 // A link is usable when it is up with carrier, broadcast-capable, ARP-capable, not loopback, not
 // enslaved to a bridge/bond (the master announces instead), and its name matches none of the
@@ -27,7 +26,7 @@
 #include <vector>
 
 #include "l1net/net/address.hpp"
-#include "l1net/speaker/io/netlink.hpp"
+#include "l1net/speaker/link.hpp"
 
 namespace l1net::speaker {
 

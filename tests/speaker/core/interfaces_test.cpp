@@ -1,10 +1,10 @@
-#include "l1net/speaker/io/interfaces.hpp"
+#include "l1net/speaker/interfaces.hpp"
 
 #include <string>
 #include <vector>
 
 #include "l1net/testing/doctest.hpp"
-#include "l1net/testing/fake_netlink.hpp"
+#include "l1net/testing/make_link.hpp"
 
 namespace l1net::speaker {
 namespace {

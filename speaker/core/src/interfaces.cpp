@@ -1,4 +1,4 @@
-#include "l1net/speaker/io/interfaces.hpp"
+#include "l1net/speaker/interfaces.hpp"
 
 #include <algorithm>
 #include <stdexcept>

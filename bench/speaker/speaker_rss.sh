@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# speaker_rss: memory and start-up of the speaker at 1, 100, 1,000 and 10,000 VIPs (one service
+# each), with 3 peers (Node objects whose speakers do not run: the mesh waits one dead time,
+# 500 ms, before it settles) and without peers. Per count: VmRSS and VmHWM once every VIP is
+# announced and the gratuitous burst is over, and, from a C client probing every 1 ms, the time
+# from exec to the first answer for the first VIP and for the last VIP of the manifest, and the
+# largest gap between answers for the first VIP during the initial announcement rounds.
+# Usage: speaker_rss.sh BUILD_DIR [COUNTS...]   (root; exit 77 = skipped)
+source "$(dirname "$0")/bench_lib.sh" "$1"
+shift
+COUNTS=("$@")
+if [ ${#COUNTS[@]} -eq 0 ] || [ "${COUNTS[0]}" = all ]; then COUNTS=(1 100 1000 10000); fi
+b_require python3
+l1t_topology
+FIRST=198.51.100.200
+LAST=198.51.100.201
+echo "speaker_rss: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '  %-6s %-6s %-9s %-9s %-13s %-13s %s\n' VIPs peers RSS_MiB HWM_MiB first_ans_ms last_ans_ms max_gap_ms
+for peers in 3 0; do
+  for n in "${COUNTS[@]}"; do
+    b_manifests "$L1T_TMP/m.yaml" "$n" "$peers"
+    flags=()
+    names=(node-b node-c node-d)
+    for p in $(seq 0 $((peers - 1))); do flags+=(--mesh-peer "${names[$p]}=198.51.100.$((20 + p))"); done
+    # Probes start first: they measure from exec to the first reply (kernel receive time).
+    l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$FIRST" 1000 8 >"$L1T_TMP/first" &
+    pf=$!
+    target=$LAST
+    [ "$n" -gt 1 ] || target=$FIRST
+    l1t_client "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$target" 1000 8 >"$L1T_TMP/last" &
+    pl=$!
+    sleep 0.2
+    b_start_speaker "$L1T_TMP/m.yaml" 1 "${flags[@]}"
+    wait "$pf" "$pl"
+    sleep 2  # burst over (the probes ran 8 s)
+    rss=$(b_status "$L1T_SPEAKER_PID" VmRSS) hwm=$(b_status "$L1T_SPEAKER_PID" VmHWM)
+    read -r f_ns f_gap f_n <"$L1T_TMP/first"
+    read -r l_ns _ _ <"$L1T_TMP/last"
+    ms() { [ "$1" -gt 0 ] && awk -v a="$1" -v b="$B_START" 'BEGIN { printf "%.1f", (a - b) / 1e6 }' || echo none; }
+    fa=$(ms "$f_ns") la=$(ms "$l_ns")
+    gap=$(awk -v g="$f_gap" 'BEGIN { printf "%.1f", g / 1e6 }')
+    rssm=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') hwmm=$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')
+    printf '  %-6s %-6s %-9s %-9s %-13s %-13s %s\n' "$n" "$peers" "$rssm" "$hwmm" "$fa" "$la" "$gap"
+    bench "speaker_rss_${n}_vips_${peers}_peers" "$rssm" MiB
+    bench "speaker_hwm_${n}_vips_${peers}_peers" "$hwmm" MiB
+    bench "speaker_first_answer_${n}_vips_${peers}_peers" "$fa" ms
+    bench "speaker_last_answer_${n}_vips_${peers}_peers" "$la" ms
+    bench "speaker_max_answer_gap_${n}_vips_${peers}_peers" "$gap" ms
+    l1t_stop_speaker || true
+  done
+done
