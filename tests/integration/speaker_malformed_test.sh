@@ -78,7 +78,9 @@ for reason in truncated unsupported bad_checksum bad_hop_limit wrong_destination
   b=$(echo "$before" | jq ".drops.$reason")
   a=$(echo "$after" | jq ".drops.$reason")
   [ $((a - b)) -ge 3 ] || l1t_fail "drops.$reason went $b -> $a, expected +3"
-  l1t_metrics | grep -qE "^l1net_layer2_dropped_total\{reason=\"$reason\"\} [0-9]+" ||
+  # Read the whole page first: grep -q closing the pipe early would fail curl under pipefail.
+  metrics=$(l1t_metrics)
+  grep -qE "^l1net_layer2_dropped_total\{reason=\"$reason\"\} [0-9]+" <<<"$metrics" ||
     l1t_fail "no l1net_layer2_dropped_total series for $reason"
   l1t_pass "dropped and counted: $reason ($b -> $a)"
 done
