@@ -57,6 +57,13 @@ spec:
 status:
   loadBalancer:
     ingress: [{{ip: "{ip(i)}"}}]""")
+if peers:  # this node too: a speaker whose --node names no Node announces nothing
+    print("""---
+apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+status:
+  addresses: [{type: InternalIP, address: 198.51.100.10}]""")
 for p in range(peers):
     print(f"""---
 apiVersion: v1

@@ -23,16 +23,16 @@ for peers in 3 0; do
     names=(node-b node-c node-d)
     for p in $(seq 0 $((peers - 1))); do flags+=(--mesh-peer "${names[$p]}=198.51.100.$((20 + p))"); done
     # Probes start first: they measure from exec to the first reply (kernel receive time).
-    l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$FIRST" 1000 8 >"$L1T_TMP/first" &
+    l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$FIRST" 1000 20 >"$L1T_TMP/first" &
     pf=$!
     target=$LAST
     [ "$n" -gt 1 ] || target=$FIRST
-    l1t_client "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$target" 1000 8 >"$L1T_TMP/last" &
+    l1t_client "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$target" 1000 20 >"$L1T_TMP/last" &
     pl=$!
     sleep 0.2
     b_start_speaker "$L1T_TMP/m.yaml" 1 "${flags[@]}"
     wait "$pf" "$pl"
-    sleep 2  # burst over (the probes ran 8 s)
+    sleep 2  # burst over (the probes ran 20 s)
     rss=$(b_status "$L1T_SPEAKER_PID" VmRSS) hwm=$(b_status "$L1T_SPEAKER_PID" VmHWM)
     read -r f_ns f_gap f_n <"$L1T_TMP/first"
     read -r l_ns _ _ <"$L1T_TMP/last"
