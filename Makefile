@@ -21,10 +21,12 @@ configure:
 build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-# Unit and integration tests; integration tests need root and say so when skipped.
+# Unit and integration tests; integration tests need root and say so when skipped. Then the
+# libFuzzer smoke runs (clang build of the pure parsers, ~20 s per parser from fuzz/corpus/).
 test: deps
 	@$(MAKE) --no-print-directory build
 	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300
+	@$(MAKE) --no-print-directory fuzz
 
 # libFuzzer smoke run of every parser of untrusted bytes (ctest label "fuzz", preset "fuzz").
 # FUZZ_SECONDS=600 make fuzz for a longer run.
