@@ -19,6 +19,9 @@ L1F_LOG_LEVEL=warn
 l1f_topology
 l1f_key "$L1T_TMP/mesh.key"
 ip -n "$L1T_NS_CLIENT" addr add 2001:db8::1/64 dev eth-client nodad
+# 3,000 neighbour entries exceed the default gc_thresh3 (1024): ENOBUFS.
+ip netns exec "$L1T_NS_CLIENT" sysctl -qw net.ipv6.neigh.default.gc_thresh1=8192 \
+  net.ipv6.neigh.default.gc_thresh2=16384 net.ipv6.neigh.default.gc_thresh3=16384
 i=0
 for n in "${L1F_NODES[@]}"; do
   i=$((i + 1))
