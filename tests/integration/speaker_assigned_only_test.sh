@@ -79,7 +79,9 @@ l1t_pass "wrong --node: no ARP answer, one error naming worker-1, worker-2; stat
 
 # The Node appears: announcing starts, the gauge drops.
 L1T_EXTRA_MANIFESTS="$(nodes worker-1 node-a)" l1t_manifests "$m" "$assigned"
-l1t_wait_for 5 test "$(arp_mac "$assigned")" = "$L1T_NODE_MAC" ||
+answered_by_node() { [ "$(arp_mac "$1")" = "$L1T_NODE_MAC" ]; }
+# Re-asked on every try: a request sent just before the reload lands gets no answer.
+l1t_wait_for 5 answered_by_node "$assigned" ||
   l1t_fail "the speaker did not announce $assigned once Node node-a existed"
 [ "$(metric l1net_speaker_node_unknown)" = 0 ] ||
   l1t_fail "l1net_speaker_node_unknown stays $(metric l1net_speaker_node_unknown)"
