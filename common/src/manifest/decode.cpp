@@ -12,8 +12,11 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "l1net/manifest/doc_node.hpp"
+#include "l1net/manifest/json.hpp"
 #include "l1net/manifest/load.hpp"
 #include "l1net/manifest/objects.hpp"
 
@@ -126,30 +129,16 @@ std::string checkDns1123Subdomain(std::string_view v) {
   return out;
 }
 
-// 1-based line of a node; 0 when unknown. Mark() throws on invalid nodes, IsDefined() does not.
-int lineOf(const YAML::Node& n) {
-  if (!n.IsDefined()) {
-    return 0;
-  }
-  const auto mark = n.Mark();
-  return mark.line < 0 ? 0 : mark.line + 1;
+template <class N>
+int lineOf(const N& n) {
+  return n.line();
 }
 
 // The value under key in a mapping; nullopt when the node is no mapping, the key is absent or its
 // value is null (Kubernetes treats an explicit null as "not set").
-std::optional<YAML::Node> child(const YAML::Node& map, std::string_view key) {
-  if (!map.IsMap()) {
-    return std::nullopt;
-  }
-  for (const auto& kv : map) {
-    if (kv.first.IsScalar() && kv.first.Scalar() == key) {
-      if (!kv.second.IsDefined() || kv.second.IsNull()) {
-        return std::nullopt;
-      }
-      return kv.second;
-    }
-  }
-  return std::nullopt;
+template <class N>
+std::optional<N> child(const N& map, std::string_view key) {
+  return map.get(key);
 }
 
 std::string join(const std::string& base, std::string_view key) {
@@ -182,22 +171,23 @@ std::optional<std::int64_t> parseInteger(std::string_view s) {
 }
 
 // Decodes documents of one file. The current object's label and line give context to errors.
+template <class N>
 class Decoder {
  public:
   Decoder(const std::string& file, std::vector<Diagnostic>& errors,
           std::vector<Diagnostic>& warnings, int line_offset)
       : file_(file), errors_(errors), warnings_(warnings), line_offset_(line_offset) {}
 
-  void document(const YAML::Node& doc, ManifestSet& set, const std::string& default_api,
+  void document(const N& doc, ManifestSet& set, const std::string& default_api,
                 const std::string& default_kind, int depth);
 
  private:
-  void error(const YAML::Node& at, const std::string& field, std::string message) {
+  void error(const N& at, const std::string& field, std::string message) {
     const int line = lineAt(at);
     errors_.push_back(
         Diagnostic{{file_, line > 0 ? line : object_line_}, object_, field, std::move(message)});
   }
-  void warnOnce(const YAML::Node& at, std::string message) {
+  void warnOnce(const N& at, std::string message) {
     const bool seen = std::any_of(warnings_.begin(), warnings_.end(),
                                   [&](const Diagnostic& d) { return d.message == message; });
     if (!seen) {
@@ -206,16 +196,16 @@ class Decoder {
   }
 
   // ---- typed readers: an error is recorded and nullopt returned on a type mismatch ----
-  std::optional<std::string> text(const YAML::Node& n, const std::string& path) {
-    if (!n.IsScalar()) {
+  std::optional<std::string> text(const N& n, const std::string& path) {
+    if (!n.isScalar()) {
       error(n, path, "must be a string");
       return std::nullopt;
     }
-    return n.Scalar();
+    return n.scalar();
   }
-  std::optional<bool> boolean(const YAML::Node& n, const std::string& path) {
-    if (n.IsScalar()) {
-      const std::string& s = n.Scalar();
+  std::optional<bool> boolean(const N& n, const std::string& path) {
+    if (n.isScalar()) {
+      const std::string& s = n.scalar();
       if (std::find(kTrueWords.begin(), kTrueWords.end(), s) != kTrueWords.end()) {
         return true;
       }
@@ -228,15 +218,15 @@ class Decoder {
     error(n, path, "must be true or false");
     return std::nullopt;
   }
-  std::optional<std::int64_t> integer(const YAML::Node& n, const std::string& path, std::int64_t lo,
+  std::optional<std::int64_t> integer(const N& n, const std::string& path, std::int64_t lo,
                                       std::int64_t hi) {
-    if (!n.IsScalar()) {
+    if (!n.isScalar()) {
       error(n, path, "must be an integer");
       return std::nullopt;
     }
-    const auto v = parseInteger(n.Scalar());
+    const auto v = parseInteger(n.scalar());
     if (!v) {
-      error(n, path, "must be an integer, not " + quoted(n.Scalar()));
+      error(n, path, "must be an integer, not " + quoted(n.scalar()));
       return std::nullopt;
     }
     if (*v < lo || *v > hi) {
@@ -247,9 +237,9 @@ class Decoder {
     }
     return v;
   }
-  template <class E, std::size_t N>
-  std::optional<E> enumeration(const YAML::Node& n, const std::string& path,
-                               const std::array<EnumName<E>, N>& names) {
+  template <class E, std::size_t K>
+  std::optional<E> enumeration(const N& n, const std::string& path,
+                               const std::array<EnumName<E>, K>& names) {
     const auto s = text(n, path);
     if (!s) {
       return std::nullopt;
@@ -267,15 +257,15 @@ class Decoder {
     error(n, path, "unsupported value " + quoted(*s) + ": supported values: " + supported);
     return std::nullopt;
   }
-  bool isMap(const YAML::Node& n, const std::string& path) {
-    if (n.IsMap()) {
+  bool isMap(const N& n, const std::string& path) {
+    if (n.isMap()) {
       return true;
     }
     error(n, path, "must be a mapping");
     return false;
   }
-  bool isList(const YAML::Node& n, const std::string& path) {
-    if (n.IsSequence()) {
+  bool isList(const N& n, const std::string& path) {
+    if (n.isSeq()) {
       return true;
     }
     error(n, path, "must be a list");
@@ -283,93 +273,90 @@ class Decoder {
   }
 
   // ---- field readers over a parent mapping ----
-  std::optional<std::string> getText(const YAML::Node& map, std::string_view key,
-                                     const std::string& base) {
+  std::optional<std::string> getText(const N& map, std::string_view key, const std::string& base) {
     if (const auto v = child(map, key)) {
       return text(*v, join(base, key));
     }
     return std::nullopt;
   }
-  std::optional<bool> getBool(const YAML::Node& map, std::string_view key,
-                              const std::string& base) {
+  std::optional<bool> getBool(const N& map, std::string_view key, const std::string& base) {
     if (const auto v = child(map, key)) {
       return boolean(*v, join(base, key));
     }
     return std::nullopt;
   }
-  std::optional<std::int64_t> getInt(const YAML::Node& map, std::string_view key,
-                                     const std::string& base, std::int64_t lo, std::int64_t hi) {
+  std::optional<std::int64_t> getInt(const N& map, std::string_view key, const std::string& base,
+                                     std::int64_t lo, std::int64_t hi) {
     if (const auto v = child(map, key)) {
       return integer(*v, join(base, key), lo, hi);
     }
     return std::nullopt;
   }
-  template <class E, std::size_t N>
-  std::optional<E> getEnum(const YAML::Node& map, std::string_view key, const std::string& base,
-                           const std::array<EnumName<E>, N>& names) {
+  template <class E, std::size_t K>
+  std::optional<E> getEnum(const N& map, std::string_view key, const std::string& base,
+                           const std::array<EnumName<E>, K>& names) {
     if (const auto v = child(map, key)) {
       return enumeration(*v, join(base, key), names);
     }
     return std::nullopt;
   }
   // The mapping under key; nullopt (with an error if present but of another type) otherwise.
-  std::optional<YAML::Node> getMap(const YAML::Node& map, std::string_view key,
-                                   const std::string& base) {
+  std::optional<N> getMap(const N& map, std::string_view key, const std::string& base) {
     if (auto v = child(map, key); v && isMap(*v, join(base, key))) {
       return v;
     }
     return std::nullopt;
   }
   // Calls f(item, path, index) for each entry of the list under key.
-  void forEach(const YAML::Node& map, std::string_view key, const std::string& base,
-               const std::function<void(const YAML::Node&, const std::string&, std::size_t)>& f) {
+  void forEach(const N& map, std::string_view key, const std::string& base,
+               const std::function<void(const N&, const std::string&, std::size_t)>& f) {
     const auto v = child(map, key);
     const auto path = join(base, key);
     if (!v || !isList(*v, path)) {
       return;
     }
     std::size_t i = 0;
-    for (const auto& item : *v) {
+    v->forEachItem([&](const N& item) {
       f(item, indexed(path, i), i);
       ++i;
-    }
+    });
   }
   // Same, for lists of mappings: entries of another type are errors and skipped.
-  void forEachMap(const YAML::Node& map, std::string_view key, const std::string& base,
-                  const std::function<void(const YAML::Node&, const std::string&)>& f) {
-    forEach(map, key, base, [&](const YAML::Node& item, const std::string& path, std::size_t) {
+  void forEachMap(const N& map, std::string_view key, const std::string& base,
+                  const std::function<void(const N&, const std::string&)>& f) {
+    forEach(map, key, base, [&](const N& item, const std::string& path, std::size_t) {
       if (isMap(item, path)) {
         f(item, path);
       }
     });
   }
-  Labels getLabels(const YAML::Node& map, std::string_view key, const std::string& base) {
+  Labels getLabels(const N& map, std::string_view key, const std::string& base) {
     Labels out;
     const auto m = getMap(map, key, base);
     if (!m) {
       return out;
     }
     const auto path = join(base, key);
-    for (const auto& kv : *m) {
-      if (!kv.first.IsScalar()) {
-        error(kv.first, path, "keys must be strings");
-        continue;
+    m->forEachMember([&](const N& k, const N& v) {
+      if (!k.isScalar()) {
+        error(k, path, "keys must be strings");
+        return;
       }
-      if (kv.second.IsNull()) {
-        out[kv.first.Scalar()];  // k: (null) is the empty string, as JSON's "k": ""
-        continue;
+      if (v.isNull()) {
+        out[k.scalar()];  // k: (null) is the empty string, as JSON's "k": ""
+        return;
       }
-      if (const auto v = text(kv.second, join(path, kv.first.Scalar()))) {
-        out[kv.first.Scalar()] = *v;
+      if (const auto t = text(v, join(path, k.scalar()))) {
+        out[k.scalar()] = *t;
       }
-    }
+    });
     return out;
   }
   // A list of strings; with meta, records each entry's line under its path.
-  std::vector<std::string> getStrings(const YAML::Node& map, std::string_view key,
-                                      const std::string& base, ObjectMeta* meta = nullptr) {
+  std::vector<std::string> getStrings(const N& map, std::string_view key, const std::string& base,
+                                      ObjectMeta* meta = nullptr) {
     std::vector<std::string> out;
-    forEach(map, key, base, [&](const YAML::Node& item, const std::string& path, std::size_t) {
+    forEach(map, key, base, [&](const N& item, const std::string& path, std::size_t) {
       if (const auto s = text(item, path)) {
         out.push_back(*s);
         noteLine(meta, path, item);
@@ -377,42 +364,41 @@ class Decoder {
     });
     return out;
   }
-  void noteLine(ObjectMeta* meta, const std::string& path, const YAML::Node& n) {
+  void noteLine(ObjectMeta* meta, const std::string& path, const N& n) {
     if (meta != nullptr) {
       meta->field_lines[path] = lineAt(n);
     }
   }
-  void noteField(ObjectMeta& meta, const YAML::Node& map, std::string_view key,
-                 const std::string& base) {
+  void noteField(ObjectMeta& meta, const N& map, std::string_view key, const std::string& base) {
     if (const auto v = child(map, key)) {
       noteLine(&meta, join(base, key), *v);
     }
   }
 
-  LabelSelector selector(const YAML::Node& n, const std::string& path, ObjectMeta& meta);
-  std::vector<LabelSelector> getSelectors(const YAML::Node& map, std::string_view key,
+  LabelSelector selector(const N& n, const std::string& path, ObjectMeta& meta);
+  std::vector<LabelSelector> getSelectors(const N& map, std::string_view key,
                                           const std::string& base, ObjectMeta& meta) {
     std::vector<LabelSelector> out;
-    forEach(map, key, base, [&](const YAML::Node& item, const std::string& path, std::size_t) {
+    forEach(map, key, base, [&](const N& item, const std::string& path, std::size_t) {
       if (isMap(item, path)) {
         out.push_back(selector(item, path, meta));
       }
     });
     return out;
   }
-  std::vector<LoadBalancerIngress> getLbIngress(const YAML::Node& doc);
+  std::vector<LoadBalancerIngress> getLbIngress(const N& doc);
 
-  void metadata(const YAML::Node& doc, ObjectMeta& meta, std::string_view kind, bool namespaced);
-  void service(const YAML::Node& doc, ManifestSet& set);
-  void node(const YAML::Node& doc, ManifestSet& set);
-  void namespaceObject(const YAML::Node& doc, ManifestSet& set);
-  void endpointSlice(const YAML::Node& doc, ManifestSet& set);
-  void ingress(const YAML::Node& doc, ManifestSet& set);
-  void pool(const YAML::Node& doc, ManifestSet& set);
-  void l2Advertisement(const YAML::Node& doc, ManifestSet& set);
+  void metadata(const N& doc, ObjectMeta& meta, std::string_view kind, bool namespaced);
+  void service(const N& doc, ManifestSet& set);
+  void node(const N& doc, ManifestSet& set);
+  void namespaceObject(const N& doc, ManifestSet& set);
+  void endpointSlice(const N& doc, ManifestSet& set);
+  void ingress(const N& doc, ManifestSet& set);
+  void pool(const N& doc, ManifestSet& set);
+  void l2Advertisement(const N& doc, ManifestSet& set);
 
   // The node's line in the file (the document may have been parsed from a slice of it).
-  [[nodiscard]] int lineAt(const YAML::Node& n) const {
+  [[nodiscard]] int lineAt(const N& n) const {
     const int l = lineOf(n);
     return l > 0 ? l + line_offset_ : 0;
   }
@@ -429,13 +415,12 @@ class Decoder {
   [[nodiscard]] bool clean() const { return errors_.size() == errors_at_start_; }
 };
 
-using DecodeFn = void (Decoder::*)(const YAML::Node&, ManifestSet&);
-
-LabelSelector Decoder::selector(const YAML::Node& n, const std::string& path, ObjectMeta& meta) {
+template <class N>
+LabelSelector Decoder<N>::selector(const N& n, const std::string& path, ObjectMeta& meta) {
   LabelSelector sel;
   noteLine(&meta, path, n);
   sel.match_labels = getLabels(n, "matchLabels", path);
-  forEachMap(n, "matchExpressions", path, [&](const YAML::Node& e, const std::string& epath) {
+  forEachMap(n, "matchExpressions", path, [&](const N& e, const std::string& epath) {
     noteLine(&meta, epath, e);
     LabelSelectorRequirement r;
     const auto key = getText(e, "key", epath);
@@ -460,7 +445,8 @@ LabelSelector Decoder::selector(const YAML::Node& n, const std::string& path, Ob
   return sel;
 }
 
-std::vector<LoadBalancerIngress> Decoder::getLbIngress(const YAML::Node& doc) {
+template <class N>
+std::vector<LoadBalancerIngress> Decoder<N>::getLbIngress(const N& doc) {
   std::vector<LoadBalancerIngress> out;
   const auto status = getMap(doc, "status", "");
   if (!status) {
@@ -470,7 +456,7 @@ std::vector<LoadBalancerIngress> Decoder::getLbIngress(const YAML::Node& doc) {
   if (!lb) {
     return out;
   }
-  forEachMap(*lb, "ingress", "status.loadBalancer", [&](const YAML::Node& i, const auto& path) {
+  forEachMap(*lb, "ingress", "status.loadBalancer", [&](const N& i, const auto& path) {
     LoadBalancerIngress ing;
     ing.ip = getText(i, "ip", path).value_or("");
     ing.hostname = getText(i, "hostname", path).value_or("");
@@ -479,8 +465,8 @@ std::vector<LoadBalancerIngress> Decoder::getLbIngress(const YAML::Node& doc) {
   return out;
 }
 
-void Decoder::metadata(const YAML::Node& doc, ObjectMeta& meta, std::string_view kind,
-                       bool namespaced) {
+template <class N>
+void Decoder<N>::metadata(const N& doc, ObjectMeta& meta, std::string_view kind, bool namespaced) {
   meta.source = SourceRef{file_, object_line_};
   object_ = std::string(kind);
   const auto md = getMap(doc, "metadata", "");
@@ -523,13 +509,14 @@ void Decoder::metadata(const YAML::Node& doc, ObjectMeta& meta, std::string_view
   meta.resource_version = getText(*md, "resourceVersion", "metadata").value_or("");
 }
 
-void Decoder::service(const YAML::Node& doc, ManifestSet& set) {
+template <class N>
+void Decoder<N>::service(const N& doc, ManifestSet& set) {
   Service svc;
   metadata(doc, svc.meta, "Service", true);
   if (const auto spec = getMap(doc, "spec", "")) {
     const std::string base = "spec";
     svc.type = getEnum(*spec, "type", base, kServiceTypes).value_or(ServiceType::kClusterIP);
-    forEachMap(*spec, "ports", base, [&](const YAML::Node& p, const std::string& path) {
+    forEachMap(*spec, "ports", base, [&](const N& p, const std::string& path) {
       ServicePort port;
       port.name = getText(p, "name", path).value_or("");
       port.protocol = std::string(getEnum(p, "protocol", path, kProtocols).value_or("TCP"));
@@ -549,12 +536,11 @@ void Decoder::service(const YAML::Node& doc, ManifestSet& set) {
     svc.load_balancer_class = getText(*spec, "loadBalancerClass", base);
     svc.external_traffic_policy = getEnum(*spec, "externalTrafficPolicy", base, kTrafficPolicies)
                                       .value_or(TrafficPolicy::kCluster);
-    forEach(*spec, "ipFamilies", base,
-            [&](const YAML::Node& f, const std::string& path, std::size_t) {
-              if (const auto fam = enumeration(f, path, kIpFamilies)) {
-                svc.ip_families.push_back(*fam);
-              }
-            });
+    forEach(*spec, "ipFamilies", base, [&](const N& f, const std::string& path, std::size_t) {
+      if (const auto fam = enumeration(f, path, kIpFamilies)) {
+        svc.ip_families.push_back(*fam);
+      }
+    });
     svc.ip_family_policy =
         getEnum(*spec, "ipFamilyPolicy", base, kIpFamilyPolicies).value_or(IpFamilyPolicy::kUnset);
     svc.cluster_ips = getStrings(*spec, "clusterIPs", base);
@@ -569,15 +555,16 @@ void Decoder::service(const YAML::Node& doc, ManifestSet& set) {
   }
 }
 
-void Decoder::node(const YAML::Node& doc, ManifestSet& set) {
+template <class N>
+void Decoder<N>::node(const N& doc, ManifestSet& set) {
   Node n;
   metadata(doc, n.meta, "Node", false);
   if (const auto status = getMap(doc, "status", "")) {
-    forEachMap(*status, "conditions", "status", [&](const YAML::Node& c, const auto& path) {
+    forEachMap(*status, "conditions", "status", [&](const N& c, const auto& path) {
       n.conditions.push_back(NodeCondition{getText(c, "type", path).value_or(""),
                                            getText(c, "status", path).value_or("")});
     });
-    forEachMap(*status, "addresses", "status", [&](const YAML::Node& a, const auto& path) {
+    forEachMap(*status, "addresses", "status", [&](const N& a, const auto& path) {
       n.addresses.push_back(NodeAddress{getText(a, "type", path).value_or(""),
                                         getText(a, "address", path).value_or("")});
     });
@@ -587,7 +574,8 @@ void Decoder::node(const YAML::Node& doc, ManifestSet& set) {
   }
 }
 
-void Decoder::namespaceObject(const YAML::Node& doc, ManifestSet& set) {
+template <class N>
+void Decoder<N>::namespaceObject(const N& doc, ManifestSet& set) {
   Namespace ns;
   metadata(doc, ns.meta, "Namespace", false);
   if (clean()) {
@@ -595,11 +583,12 @@ void Decoder::namespaceObject(const YAML::Node& doc, ManifestSet& set) {
   }
 }
 
-void Decoder::endpointSlice(const YAML::Node& doc, ManifestSet& set) {
+template <class N>
+void Decoder<N>::endpointSlice(const N& doc, ManifestSet& set) {
   EndpointSlice slice;
   metadata(doc, slice.meta, "EndpointSlice", true);
   slice.address_type = getText(doc, "addressType", "").value_or("");
-  forEachMap(doc, "endpoints", "", [&](const YAML::Node& e, const std::string& path) {
+  forEachMap(doc, "endpoints", "", [&](const N& e, const std::string& path) {
     Endpoint ep;
     ep.addresses = getStrings(e, "addresses", path);
     if (const auto c = getMap(e, "conditions", path)) {
@@ -616,15 +605,16 @@ void Decoder::endpointSlice(const YAML::Node& doc, ManifestSet& set) {
   }
 }
 
-void Decoder::ingress(const YAML::Node& doc, ManifestSet& set) {
+template <class N>
+void Decoder<N>::ingress(const N& doc, ManifestSet& set) {
   Ingress ing;
   metadata(doc, ing.meta, "Ingress", true);
   if (const auto spec = getMap(doc, "spec", "")) {
     ing.ingress_class_name = getText(*spec, "ingressClassName", "spec");
-    forEachMap(*spec, "rules", "spec", [&](const YAML::Node& r, const std::string& path) {
+    forEachMap(*spec, "rules", "spec", [&](const N& r, const std::string& path) {
       ing.rules.push_back(IngressRule{getText(r, "host", path).value_or("")});
     });
-    forEachMap(*spec, "tls", "spec", [&](const YAML::Node& t, const std::string& path) {
+    forEachMap(*spec, "tls", "spec", [&](const N& t, const std::string& path) {
       ing.tls.push_back(IngressTls{getStrings(t, "hosts", path)});
     });
   }
@@ -634,20 +624,20 @@ void Decoder::ingress(const YAML::Node& doc, ManifestSet& set) {
   }
 }
 
-void Decoder::pool(const YAML::Node& doc, ManifestSet& set) {
+template <class N>
+void Decoder<N>::pool(const N& doc, ManifestSet& set) {
   IpAddressPool p;
   metadata(doc, p.meta, "IPAddressPool", false);
   if (const auto spec = getMap(doc, "spec", "")) {
     const std::string base = "spec";
     noteLine(&p.meta, base, *spec);
     noteField(p.meta, *spec, "addresses", base);
-    forEach(*spec, "addresses", base,
-            [&](const YAML::Node& a, const std::string& path, std::size_t) {
-              if (const auto s = text(a, path)) {
-                p.addresses.push_back(PoolAddress{*s, lineAt(a), {}});
-                noteLine(&p.meta, path, a);
-              }
-            });
+    forEach(*spec, "addresses", base, [&](const N& a, const std::string& path, std::size_t) {
+      if (const auto s = text(a, path)) {
+        p.addresses.push_back(PoolAddress{*s, lineAt(a), {}});
+        noteLine(&p.meta, path, a);
+      }
+    });
     p.auto_assign = getBool(*spec, "autoAssign", base).value_or(true);
     p.avoid_buggy_ips = getBool(*spec, "avoidBuggyIPs", base).value_or(false);
     if (const auto alloc = getMap(*spec, "serviceAllocation", base)) {
@@ -666,7 +656,8 @@ void Decoder::pool(const YAML::Node& doc, ManifestSet& set) {
   }
 }
 
-void Decoder::l2Advertisement(const YAML::Node& doc, ManifestSet& set) {
+template <class N>
+void Decoder<N>::l2Advertisement(const N& doc, ManifestSet& set) {
   L2Advertisement ad;
   metadata(doc, ad.meta, "L2Advertisement", false);
   if (const auto spec = getMap(doc, "spec", "")) {
@@ -677,51 +668,52 @@ void Decoder::l2Advertisement(const YAML::Node& doc, ManifestSet& set) {
     ad.node_selectors = getSelectors(*spec, "nodeSelectors", base, ad.meta);
     ad.interfaces = getStrings(*spec, "interfaces", base, &ad.meta);
     ad.service_selectors = getSelectors(*spec, "serviceSelectors", base, ad.meta);
-    forEachMap(*spec, "preferredNodeSelectors", base,
-               [&](const YAML::Node& pn, const std::string& path) {
-                 noteLine(&ad.meta, path, pn);
-                 noteField(ad.meta, pn, "weight", path);
-                 PreferredNodeSelector pref;
-                 if (const auto w = getInt(pn, "weight", path, INT32_MIN, INT32_MAX)) {
-                   pref.weight = static_cast<std::int32_t>(*w);
-                 } else if (!child(pn, "weight")) {
-                   error(pn, join(path, "weight"), "required");
-                 }
-                 const auto ppath = join(path, "preference");
-                 if (const auto sel = getMap(pn, "preference", path)) {
-                   pref.preference = selector(*sel, ppath, ad.meta);
-                 }
-                 ad.preferred_node_selectors.push_back(std::move(pref));
-               });
+    forEachMap(*spec, "preferredNodeSelectors", base, [&](const N& pn, const std::string& path) {
+      noteLine(&ad.meta, path, pn);
+      noteField(ad.meta, pn, "weight", path);
+      PreferredNodeSelector pref;
+      if (const auto w = getInt(pn, "weight", path, INT32_MIN, INT32_MAX)) {
+        pref.weight = static_cast<std::int32_t>(*w);
+      } else if (!child(pn, "weight")) {
+        error(pn, join(path, "weight"), "required");
+      }
+      const auto ppath = join(path, "preference");
+      if (const auto sel = getMap(pn, "preference", path)) {
+        pref.preference = selector(*sel, ppath, ad.meta);
+      }
+      ad.preferred_node_selectors.push_back(std::move(pref));
+    });
   }
   if (clean()) {
     set.l2_advertisements.push_back(std::move(ad));
   }
 }
 
+template <class N>
 struct Handler {
   std::string_view api_version;
   std::string_view kind;
-  DecodeFn fn;
+  void (Decoder<N>::*fn)(const N&, ManifestSet&);
 };
 
-void Decoder::document(const YAML::Node& doc, ManifestSet& set, const std::string& default_api,
-                       const std::string& default_kind, int depth) {
-  static const std::array<Handler, 7> kHandlers = {{
-      {"v1", "Service", &Decoder::service},
-      {"v1", "Node", &Decoder::node},
-      {"v1", "Namespace", &Decoder::namespaceObject},
-      {"discovery.k8s.io/v1", "EndpointSlice", &Decoder::endpointSlice},
-      {"networking.k8s.io/v1", "Ingress", &Decoder::ingress},
-      {"metallb.io/v1beta1", "IPAddressPool", &Decoder::pool},
-      {"metallb.io/v1beta1", "L2Advertisement", &Decoder::l2Advertisement},
+template <class N>
+void Decoder<N>::document(const N& doc, ManifestSet& set, const std::string& default_api,
+                          const std::string& default_kind, int depth) {
+  static const std::array<Handler<N>, 7> kHandlers = {{
+      {"v1", "Service", &Decoder<N>::service},
+      {"v1", "Node", &Decoder<N>::node},
+      {"v1", "Namespace", &Decoder<N>::namespaceObject},
+      {"discovery.k8s.io/v1", "EndpointSlice", &Decoder<N>::endpointSlice},
+      {"networking.k8s.io/v1", "Ingress", &Decoder<N>::ingress},
+      {"metallb.io/v1beta1", "IPAddressPool", &Decoder<N>::pool},
+      {"metallb.io/v1beta1", "L2Advertisement", &Decoder<N>::l2Advertisement},
   }};
-  if (!doc.IsDefined() || doc.IsNull()) {
+  if (doc.isNull()) {
     return;  // empty document, e.g. after a trailing "---"
   }
   object_.clear();
   object_line_ = lineAt(doc);
-  if (!doc.IsMap()) {
+  if (!doc.isMap()) {
     error(doc, "", "a document must be a mapping (a Kubernetes object)");
     return;
   }
@@ -742,7 +734,7 @@ void Decoder::document(const YAML::Node& doc, ManifestSet& set, const std::strin
     // Items of a typed list (ServiceList from the API) may omit apiVersion and kind.
     const std::string item_api = kind == kList ? "" : api;
     const std::string item_kind = kind == kList ? "" : kind.substr(0, kind.size() - kList.size());
-    forEach(doc, "items", "", [&](const YAML::Node& item, const std::string&, std::size_t) {
+    forEach(doc, "items", "", [&](const N& item, const std::string&, std::size_t) {
       document(item, set, item_api, item_kind, depth + 1);
     });
     return;
@@ -759,11 +751,26 @@ void Decoder::document(const YAML::Node& doc, ManifestSet& set, const std::strin
     }
   }
   const bool known_kind = std::any_of(kHandlers.begin(), kHandlers.end(),
-                                      [&](const Handler& h) { return h.kind == kind; });
+                                      [&](const Handler<N>& h) { return h.kind == kind; });
   warnOnce(doc, known_kind
                     ? "unsupported apiVersion " + quoted(api) + " for kind " + kind +
                           "; documents skipped"
                     : "unknown kind " + kind + " (apiVersion " + api + "); documents skipped");
+}
+
+template <class N>
+void decodeWith(const N& doc, const std::string& file, ManifestSet& set,
+                std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings,
+                int line_offset) {
+  Decoder<N> decoder(file, errors, warnings, line_offset);
+  try {
+    decoder.document(doc, set, "", "", 0);
+  } catch (const std::exception& e) {  // a node shape we did not foresee
+    errors.push_back(Diagnostic{{file, lineOf(doc) > 0 ? lineOf(doc) + line_offset : 0},
+                                "",
+                                "",
+                                std::string("cannot decode: ") + e.what()});
+  }
 }
 
 }  // namespace
@@ -771,15 +778,12 @@ void Decoder::document(const YAML::Node& doc, ManifestSet& set, const std::strin
 void decodeDocument(const YAML::Node& doc, const std::string& file, ManifestSet& set,
                     std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings,
                     int line_offset) {
-  Decoder decoder(file, errors, warnings, line_offset);
-  try {
-    decoder.document(doc, set, "", "", 0);
-  } catch (const std::exception& e) {  // yaml-cpp on a node shape we did not foresee
-    errors.push_back(Diagnostic{{file, lineOf(doc) > 0 ? lineOf(doc) + line_offset : 0},
-                                "",
-                                "",
-                                std::string("cannot decode: ") + e.what()});
-  }
+  decodeWith(YamlNode(doc), file, set, errors, warnings, line_offset);
+}
+
+void decodeJsonDocument(const boost::json::value& doc, const std::string& file, ManifestSet& set,
+                        std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings) {
+  decodeWith(JsonNode(&doc), file, set, errors, warnings, 0);
 }
 
 }  // namespace l1net::manifest

@@ -19,6 +19,7 @@ using Labels = std::map<std::string, std::string>;
 struct SourceRef {
   std::string file;
   int line = 0;
+  friend bool operator==(const SourceRef&, const SourceRef&) = default;
 };
 
 struct ObjectMeta {
@@ -32,6 +33,7 @@ struct ObjectMeta {
   // 1-based lines of the list entries validation reports on, keyed by field path
   // ("spec.addresses[1]", "spec.nodeSelectors[0].matchExpressions[2]"); filled by the decoder.
   std::map<std::string, int> field_lines;
+  friend bool operator==(const ObjectMeta&, const ObjectMeta&) = default;
 };
 
 // metav1.LabelSelector. An empty selector matches everything (as Go's LabelSelectorAsSelector).
@@ -61,6 +63,7 @@ struct LabelSelector {
 
 struct Namespace {
   ObjectMeta meta;
+  friend bool operator==(const Namespace&, const Namespace&) = default;
 };
 
 enum class ServiceType : std::uint8_t { kClusterIP, kNodePort, kLoadBalancer, kExternalName };
@@ -78,11 +81,13 @@ struct ServicePort {
   int port = 0;
   std::string target_port;
   int node_port = 0;
+  friend bool operator==(const ServicePort&, const ServicePort&) = default;
 };
 
 struct LoadBalancerIngress {
   std::string ip;
   std::string hostname;
+  friend bool operator==(const LoadBalancerIngress&, const LoadBalancerIngress&) = default;
 };
 
 struct Service {
@@ -97,22 +102,26 @@ struct Service {
   IpFamilyPolicy ip_family_policy = IpFamilyPolicy::kUnset;
   std::vector<std::string> cluster_ips;      // spec.clusterIPs (spec.clusterIP folded in)
   std::vector<LoadBalancerIngress> ingress;  // status.loadBalancer.ingress
+  friend bool operator==(const Service&, const Service&) = default;
 };
 
 struct NodeCondition {
   std::string type;
   std::string status;  // "True" / "False" / "Unknown"
+  friend bool operator==(const NodeCondition&, const NodeCondition&) = default;
 };
 
 struct NodeAddress {
   std::string type;  // InternalIP, ExternalIP, Hostname
   std::string address;
+  friend bool operator==(const NodeAddress&, const NodeAddress&) = default;
 };
 
 struct Node {
   ObjectMeta meta;
   std::vector<NodeCondition> conditions;
   std::vector<NodeAddress> addresses;
+  friend bool operator==(const Node&, const Node&) = default;
 };
 
 // ---- discovery.k8s.io/v1 ----
@@ -121,28 +130,33 @@ struct EndpointConditions {
   std::optional<bool> ready;
   std::optional<bool> serving;
   std::optional<bool> terminating;
+  friend bool operator==(const EndpointConditions&, const EndpointConditions&) = default;
 };
 
 struct Endpoint {
   std::vector<std::string> addresses;
   EndpointConditions conditions;
   std::optional<std::string> node_name;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
 struct EndpointSlice {
   ObjectMeta meta;  // label kubernetes.io/service-name names the Service
   std::string address_type;
   std::vector<Endpoint> endpoints;
+  friend bool operator==(const EndpointSlice&, const EndpointSlice&) = default;
 };
 
 // ---- networking.k8s.io/v1 ----
 
 struct IngressTls {
   std::vector<std::string> hosts;
+  friend bool operator==(const IngressTls&, const IngressTls&) = default;
 };
 
 struct IngressRule {
   std::string host;
+  friend bool operator==(const IngressRule&, const IngressRule&) = default;
 };
 
 struct Ingress {
@@ -151,6 +165,7 @@ struct Ingress {
   std::vector<IngressRule> rules;
   std::vector<IngressTls> tls;
   std::vector<LoadBalancerIngress> ingress;  // status.loadBalancer.ingress
+  friend bool operator==(const Ingress&, const Ingress&) = default;
 };
 
 // ---- metallb.io/v1beta1 ----
@@ -161,6 +176,7 @@ struct PoolAddress {
   std::string text;
   int line = 0;
   std::vector<net::Cidr> cidrs;
+  friend bool operator==(const PoolAddress&, const PoolAddress&) = default;
 };
 
 struct ServiceAllocation {
@@ -168,6 +184,7 @@ struct ServiceAllocation {
   std::vector<std::string> namespaces;
   std::vector<LabelSelector> namespace_selectors;
   std::vector<LabelSelector> service_selectors;
+  friend bool operator==(const ServiceAllocation&, const ServiceAllocation&) = default;
 };
 
 struct IpAddressPool {
@@ -176,11 +193,13 @@ struct IpAddressPool {
   bool auto_assign = true;
   bool avoid_buggy_ips = false;
   std::optional<ServiceAllocation> service_allocation;
+  friend bool operator==(const IpAddressPool&, const IpAddressPool&) = default;
 };
 
 struct PreferredNodeSelector {
   std::int32_t weight = 0;
   LabelSelector preference;
+  friend bool operator==(const PreferredNodeSelector&, const PreferredNodeSelector&) = default;
 };
 
 struct L2Advertisement {
@@ -191,6 +210,7 @@ struct L2Advertisement {
   std::vector<std::string> interfaces;        // empty = all usable interfaces
   std::vector<LabelSelector> service_selectors;
   std::vector<PreferredNodeSelector> preferred_node_selectors;
+  friend bool operator==(const L2Advertisement&, const L2Advertisement&) = default;
 };
 
 // Every object of one snapshot, in load order (files in name order, documents in file order).
@@ -202,6 +222,7 @@ struct ManifestSet {
   std::vector<Ingress> ingresses;
   std::vector<IpAddressPool> pools;
   std::vector<L2Advertisement> l2_advertisements;
+  friend bool operator==(const ManifestSet&, const ManifestSet&) = default;
 };
 
 }  // namespace l1net::manifest
