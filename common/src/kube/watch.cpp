@@ -13,7 +13,7 @@ constexpr std::array<std::string_view, 5> kTypeNames = {"ADDED", "MODIFIED", "DE
                                                         "ERROR"};
 }  // namespace
 
-std::string_view toString(EventType t) noexcept {
+std::string_view eventTypeName(EventType t) noexcept {
   return kTypeNames.at(static_cast<std::size_t>(t));
 }
 

@@ -82,7 +82,7 @@ users: [{name: u, user: {client-certificate: /abs/c.crt, client-key: k.key, toke
        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
        "users: [{name: u, user: {client-certificate-data: Q0VSVA==}}]\n",
        "", "/etc/kube/config: users[0].user: client-certificate given without client-key"},
-      {"YAML syntax error", "a: [1,\n", "", "/etc/kube/config:2: end of sequence not found"},
+      {"YAML syntax error", "a: [1,\n", "", "/etc/kube/config:2: end of sequence flow not found"},
   };
   for (const auto& c : cases) {
     SUBCASE(c.name) {

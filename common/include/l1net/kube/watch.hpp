@@ -21,7 +21,7 @@ namespace l1net::kube {
 
 enum class EventType : std::uint8_t { kAdded, kModified, kDeleted, kBookmark, kError };
 
-[[nodiscard]] std::string_view toString(EventType t) noexcept;
+[[nodiscard]] std::string_view eventTypeName(EventType t) noexcept;
 
 struct WatchEvent {
   EventType type = EventType::kAdded;
