@@ -191,7 +191,7 @@ TEST_CASE("Backoff: 800 ms doubling to 30 s with jitter, reset after 2 minutes")
   CHECK(b.next(t0 + 3min, 0.0) == 800ms);  // quiet for 2 minutes: reset
 }
 
-TEST_CASE("Reflector: watch timeoutSeconds drawn from [300, 600)") {
+TEST_CASE("Reflector: watch timeoutSeconds drawn from 300 s up to but not including 600 s") {
   kube::Reflector r;
   const auto now = kube::Clock::time_point{} + 1h;
   (void)r.onList(now, 200,
