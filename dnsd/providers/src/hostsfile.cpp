@@ -13,6 +13,8 @@
 
 #include "l1net/io/atomic_file.hpp"
 
+#include "split_fields.hpp"
+
 namespace l1net::dnsd {
 
 namespace asio = boost::asio;
@@ -33,25 +35,10 @@ std::vector<std::string> lines(const std::string& text) {
 }
 
 std::vector<std::string> fields(std::string_view s) {
-  std::vector<std::string> out;
   if (const auto hash = s.find('#'); hash != std::string_view::npos) {
     s = s.substr(0, hash);
   }
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) {
-      ++i;
-    }
-    std::size_t j = i;
-    while (j < s.size() && s[j] != ' ' && s[j] != '\t') {
-      ++j;
-    }
-    if (j > i) {
-      out.emplace_back(s.substr(i, j - i));
-    }
-    i = j;
-  }
-  return out;
+  return detail::splitWhitespace(s);
 }
 
 std::optional<std::string> readText(const std::string& path, std::string* why) {

@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "split_fields.hpp"
+
 namespace l1net::dnsd {
 
 namespace json = boost::json;
@@ -99,25 +101,6 @@ bool isIp(const std::string& s, bool& v6) {
   return true;
 }
 
-std::vector<std::string> splitWs(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) {
-      ++i;
-    }
-    std::size_t j = i;
-    while (j < s.size() && s[j] != ' ' && s[j] != '\t') {
-      ++j;
-    }
-    if (j > i) {
-      out.emplace_back(s.substr(i, j - i));
-    }
-    i = j;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string piholeEntry(const Record& r) {
@@ -142,7 +125,7 @@ ProviderState parsePiholeEntries(const std::vector<std::string>& hosts,
   ProviderState st;
   st.entries = hosts.size() + cnames.size();
   for (const auto& h : hosts) {
-    const auto parts = splitWs(h);
+    const auto parts = detail::splitWhitespace(h);
     bool v6 = false;
     if (parts.size() == 2 && isIp(parts[0], v6) && h == parts[0] + " " + parts[1]) {
       st.records.push_back(Record{v6 ? RecordType::kAAAA : RecordType::kA, parts[1], parts[0], {}});
