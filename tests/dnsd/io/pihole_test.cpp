@@ -20,7 +20,7 @@
 #include "l1net/testing/fake_dns_transport.hpp"
 #include "l1net/testing/fake_pihole.hpp"
 #include "l1net/testing/quiet_logger.hpp"
-#include "l1net/testing/run_until.hpp"
+#include "l1net/testing/run_coro.hpp"
 #include "l1net/testing/temp_dir.hpp"
 
 namespace asio = boost::asio;
@@ -35,18 +35,7 @@ namespace {
 
 template <class T>
 T runCoro(asio::io_context& ioc, asio::awaitable<T> aw) {
-  std::optional<T> out;
-  std::exception_ptr failure;
-  asio::co_spawn(ioc, std::move(aw), [&](std::exception_ptr e, T v) {
-    failure = e;
-    out.emplace(std::move(v));
-  });
-  REQUIRE(l1net::testing::runUntil(
-      ioc, [&] { return out.has_value() || failure; }, 20s));
-  if (failure) {
-    std::rethrow_exception(failure);
-  }
-  return std::move(*out);
+  return l1net::testing::runCoro(ioc, std::move(aw), 20s);
 }
 
 void runVoid(asio::io_context& ioc, asio::awaitable<void> aw) {
