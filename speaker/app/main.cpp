@@ -7,13 +7,16 @@
 // unavailable), 2 on usage or configuration errors (bad flags, invalid manifests, no
 // --mesh-key-file without --insecure-mesh).
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/program_options.hpp>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +27,7 @@
 #include "l1net/io/version.hpp"
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/control.hpp"
+#include "l1net/speaker/io/cli.hpp"
 #include "l1net/speaker/io/commands.hpp"
 #include "l1net/speaker/io/failover.hpp"
 #include "l1net/speaker/io/frame_socket.hpp"
@@ -31,66 +35,7 @@
 #include "l1net/speaker/io/speaker.hpp"
 #include "l1net/speaker/mesh_service.hpp"
 
-namespace po = boost::program_options;
 using namespace l1net;  // NOLINT(google-build-using-namespace): main only wires
-
-namespace {
-
-struct Flags {
-  std::string node;
-  std::vector<std::string> manifests;
-  std::vector<std::string> excludes;
-  bool no_default_excludes = false;
-  bool all_interfaces = false;
-  unsigned garp_refresh = 60;
-  std::string metrics_addr = "0.0.0.0:7473";
-  std::string control_socket = speaker::kDefaultControlSocket;
-  bool ignore_exclude_lb = false;
-  std::string lb_class;
-  io::LogOptions log;
-  speaker::MeshCliOptions mesh;
-};
-
-// 0 = run, 1 = --help printed, 2 = usage error printed.
-int parseFlags(int argc, char** argv, Flags& f) {
-  po::options_description desc("l1net-speaker options");
-  desc.add_options()("help,h", "show this help")("node", po::value(&f.node)->required(),
-                                                 "this node's name (Node metadata.name)")(
-      "manifests", po::value(&f.manifests)->required()->composing(),
-      "manifest file or directory (repeatable); watched with inotify")(
-      "interfaces-exclude", po::value(&f.excludes)->composing(),
-      "regex of interface names never announced on (repeatable; added to the defaults)")(
-      "no-default-excludes", po::bool_switch(&f.no_default_excludes),
-      "drop MetalLB's default exclusions (^docker, ^veth, ^lo$, ^cali, ^kube-ipvs, ^cni, ...)")(
-      "all-interfaces", po::bool_switch(&f.all_interfaces),
-      "answer on every usable interface (MetalLB), not only those whose subnet holds the IP")(
-      "garp-refresh", po::value(&f.garp_refresh)->default_value(f.garp_refresh),
-      "seconds between gratuitous refresh rounds after the start burst (0 = off)")(
-      "metrics-addr", po::value(&f.metrics_addr)->default_value(f.metrics_addr),
-      "HOST:PORT for /metrics and /healthz")(
-      "control-socket", po::value(&f.control_socket)->default_value(f.control_socket),
-      "Unix socket for speakerctl (mode 0660)")(
-      "ignore-exclude-lb", po::bool_switch(&f.ignore_exclude_lb),
-      "announce even when the node has node.kubernetes.io/exclude-from-external-load-balancers")(
-      "lb-class", po::value(&f.lb_class), "only services of this loadBalancerClass");
-  io::addLogOptions(desc, f.log);
-  speaker::addMeshOptions(desc, f.mesh);
-  try {
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help") != 0) {
-      std::cout << desc << "\n";
-      return 1;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "l1net-speaker: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
-  return 0;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (l1net::io::printVersionIfAsked(argc, argv, "l1net-speaker")) {
@@ -101,9 +46,20 @@ int main(int argc, char** argv) {
   ::mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   ::mallopt(M_TRIM_THRESHOLD, 256 * 1024);
   ::mallopt(M_ARENA_MAX, 2);
-  Flags flags;
-  if (const int rc = parseFlags(argc, argv, flags); rc != 0) {
-    return rc == 1 ? 0 : rc;
+  const auto parsed = speaker::parseSpeakerFlags(
+      std::span<const char* const>(argv, static_cast<std::size_t>(argc)),
+      [](std::string_view name) -> std::optional<std::string> {
+        const char* v = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
+        return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+      });
+  if (parsed.action != speaker::ParsedFlags::Action::kRun) {
+    (parsed.action == speaker::ParsedFlags::Action::kHelp ? std::cout : std::cerr) << parsed.text;
+    return parsed.action == speaker::ParsedFlags::Action::kHelp ? 0 : 2;
+  }
+  const speaker::SpeakerFlags& flags = parsed.flags;
+  if (flags.mode == speaker::SpeakerMode::kKubernetes) {
+    std::cerr << "l1net-speaker: --mode kubernetes is not wired into this build yet\n";
+    return 2;
   }
   try {
     io::setupLogging(flags.log);
