@@ -55,6 +55,21 @@ check("speaker: hostNetwork, ClusterFirstWithHostNet", ps.hostNetwork === true &
 const nodeEnv = sc.env.find((e) => e.name === "NODE_NAME");
 check("speaker: NODE_NAME from spec.nodeName, --node=$(NODE_NAME)",
   nodeEnv?.valueFrom?.fieldRef?.fieldPath === "spec.nodeName" && sc.args.includes("--node=$(NODE_NAME)"));
+const envRef = (n) => sc.env.find((e) => e.name === n)?.valueFrom?.fieldRef?.fieldPath;
+check("speaker: POD_NAME/POD_UID from the downward API (owner of its ServiceL2Status objects)",
+  envRef("POD_NAME") === "metadata.name" && envRef("POD_UID") === "metadata.uid");
+const podLabels = ds.spec.template.metadata.labels;
+const selArg = sc.args.find((a) => a.startsWith("--speaker-selector="));
+check("speaker: --speaker-selector names exactly the DaemonSet's pod labels",
+  !!selArg && selArg.slice("--speaker-selector=".length).split(",").every((kv) => {
+    const [k, v] = kv.split("="); return podLabels[k] === v; }) &&
+  Object.keys(ds.spec.selector.matchLabels).every((k) => selArg.includes(`${k}=`)));
+const spRole = find(p, "Role", "l1net-speaker");
+check("speaker Role: pods read (mesh peers), servicel2statuses written, in its namespace only",
+  spRole.metadata.namespace === "l1net-system" &&
+  spRole.rules.some((r) => r.resources.includes("pods") && r.verbs.join() === "get,list,watch") &&
+  spRole.rules.some((r) => r.resources.includes("servicel2statuses") && r.verbs.includes("create") &&
+    r.verbs.includes("delete")));
 check("speaker: capabilities drop ALL, add NET_RAW only",
   JSON.stringify(sc.securityContext.capabilities) === '{"drop":["ALL"],"add":["NET_RAW"]}');
 check("speaker: read-only root, no privilege escalation",
