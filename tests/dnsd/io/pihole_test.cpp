@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -156,6 +157,152 @@ TEST_CASE("FakePihole reproduces FTL v6 behaviour") {
   }
 }
 
+// Sleeps until just after the start of the next wall-clock second (FTL counts login attempts per
+// second of time(NULL)), so a test's burst of logins falls into one second.
+void waitForFreshSecond() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count() %
+                  1000;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000 - ms + 5));
+}
+
+http::Response auth(asio::io_context& ioc, const FakePihole& ph, const std::string& pw) {
+  return raw(ioc, ph.url(),
+             {.method = "POST", .target = "/api/auth", .body = R"({"password":")" + pw + "\"}"});
+}
+
+TEST_CASE("FakePihole: login rate limiting, cookie + CSRF, sid sources, app password") {
+  asio::io_context ioc;
+  FakePihole ph(ioc.get_executor(), {.app_password = "app-secret"});
+  SUBCASE("the 4th password check within one second is 429 rate_limiting, even when right") {
+    FakePihole plain(ioc.get_executor());  // no app password (see the next subcase)
+    waitForFreshSecond();
+    for (int i = 0; i < 3; ++i) {
+      CHECK(auth(ioc, plain, "nope").status == 401);
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto limited = auth(ioc, plain, "nope");
+    CHECK(std::chrono::steady_clock::now() - t0 >= 250ms);  // FTL sleeps before answering
+    CHECK(limited.status == 429);
+    CHECK(
+        limited.body.find(
+            R"({"error":{"key":"rate_limiting","message":"Rate-limiting login attempts","hint":null})") ==
+        0);
+    CHECK_FALSE(l1net::http::findHeader(limited.headers, "Retry-After").has_value());
+    CHECK(auth(ioc, plain, "correct horse").status == 429);
+    CHECK(plain.liveSessions() == 0);
+    waitForFreshSecond();
+    CHECK(auth(ioc, plain, "correct horse").status == 200);
+  }
+  SUBCASE("with an app password set, a wrong password is checked twice (FTL counts both)") {
+    waitForFreshSecond();
+    CHECK(auth(ioc, ph, "nope").status == 401);  // checks 1 and 2
+    CHECK(auth(ioc, ph, "nope").status == 401);  // check 3; the app check (4) is refused
+    CHECK(auth(ioc, ph, "nope").status == 429);  // check 5
+  }
+  SUBCASE("successful logins do not count against the limit") {
+    waitForFreshSecond();
+    for (int i = 0; i < 6; ++i) {
+      CHECK(auth(ioc, ph, "correct horse").status == 200);
+    }
+    CHECK(ph.liveSessions() == 6);
+  }
+  SUBCASE("login sets the sid cookie; a cookie sid needs X-CSRF-TOKEN, a header sid does not") {
+    auto r = auth(ioc, ph, "correct horse");
+    REQUIRE(r.status == 200);
+    const auto cookie = l1net::http::findHeader(r.headers, "Set-Cookie");
+    REQUIRE(cookie.has_value());
+    const auto sid = login(ioc, ph, "correct horse");
+    const auto csrf = ph.csrfOf(sid);
+    REQUIRE_FALSE(csrf.empty());
+    CHECK(r.body.find(R"("csrf":")") != std::string::npos);
+    CHECK(cookie->find("; SameSite=Strict; Path=/; Max-Age=1800; HttpOnly") != std::string::npos);
+    const std::string hosts = "/api/config/dns/hosts";
+    CHECK(raw(ioc, ph.url(), {.target = hosts, .headers = {{"Cookie", "sid=" + sid}}}).status ==
+          401);
+    CHECK(raw(ioc, ph.url(),
+              {.target = hosts, .headers = {{"Cookie", "sid=" + sid}, {"X-FTL-CSRF", csrf}}})
+              .status == 401);  // FTL reads X-CSRF-TOKEN only
+    CHECK(raw(ioc, ph.url(),
+              {.target = hosts, .headers = {{"Cookie", "sid=" + sid}, {"X-CSRF-TOKEN", "bad"}}})
+              .status == 401);
+    CHECK(raw(ioc, ph.url(),
+              {.target = hosts,
+               .headers = {{"Cookie", "theme=dark; sid=" + sid}, {"X-CSRF-TOKEN", csrf}}})
+              .status == 200);
+    CHECK(raw(ioc, ph.url(), {.target = hosts, .headers = {{"X-FTL-SID", sid}}}).status == 200);
+    CHECK(raw(ioc, ph.url(), {.target = hosts + "?sid=" + sid}).status == 200);
+  }
+  SUBCASE("sid sources in FTL's order: JSON body, sid header, X-FTL-SID, cookie, query") {
+    const auto sid = login(ioc, ph, "correct horse");
+    const std::string hosts = "/api/config/dns/hosts";
+    // The sid header is read before X-FTL-SID, whatever their order in the request.
+    CHECK(raw(ioc, ph.url(), {.target = hosts, .headers = {{"X-FTL-SID", sid}, {"sid", "stale"}}})
+              .status == 401);
+    CHECK(raw(ioc, ph.url(), {.target = hosts, .headers = {{"X-FTL-SID", "stale"}, {"sid", sid}}})
+              .status == 200);
+    // A header sid wins over the query and the cookie.
+    CHECK(raw(ioc, ph.url(), {.target = hosts + "?sid=" + sid, .headers = {{"X-FTL-SID", "stale"}}})
+              .status == 401);
+    CHECK(raw(ioc, ph.url(),
+              {.method = "POST",
+               .target = "/api/action/restartdns",
+               .headers = {{"X-FTL-SID", "stale"}},
+               .body = R"({"sid":")" + sid + "\"}"})
+              .status == 200);
+  }
+  SUBCASE("DELETE /api/auth: 204 with the sid, 401 session object without one") {
+    const auto sid = login(ioc, ph, "correct horse");
+    auto none = raw(ioc, ph.url(), {.method = "DELETE", .target = "/api/auth"});
+    CHECK(none.status == 401);
+    CHECK(none.body.find(R"({"session":{"valid":false)") == 0);
+    CHECK(raw(ioc, ph.url(),
+              {.method = "DELETE", .target = "/api/auth", .headers = {{"X-FTL-SID", sid}}})
+              .status == 204);
+    CHECK(raw(ioc, ph.url(),
+              {.method = "DELETE", .target = "/api/auth", .headers = {{"X-FTL-SID", sid}}})
+              .status == 401);
+  }
+  SUBCASE("an app-password session reads, but config writes are 403 without app_sudo") {
+    auto r = auth(ioc, ph, "app-secret");
+    REQUIRE(r.status == 200);
+    const auto sid = login(ioc, ph, "app-secret");
+    const http::Headers h = {{"X-FTL-SID", sid}};
+    CHECK(raw(ioc, ph.url(), {.target = "/api/config/dns/hosts", .headers = h}).status == 200);
+    auto put = raw(ioc, ph.url(),
+                   {.method = "PUT",
+                    .target = "/api/config/dns/hosts/192.0.2.7%20a.example.com",
+                    .headers = h});
+    CHECK(put.status == 403);
+    CHECK(
+        put.body.find(
+            R"x({"error":{"key":"forbidden","message":"Unable to change configuration (read-only)")x") ==
+        0);
+    CHECK(ph.hosts().empty());
+    FakePihole sudo(ioc.get_executor(), {.app_password = "app-secret", .app_sudo = true});
+    const auto sid2 = login(ioc, sudo, "app-secret");
+    CHECK(raw(ioc, sudo.url(),
+              {.method = "PUT",
+               .target = "/api/config/dns/hosts/192.0.2.7%20a.example.com",
+               .headers = {{"X-FTL-SID", sid2}}})
+              .status == 201);
+  }
+  SUBCASE("throttle: 429 rate_limiting with Retry-After, as a proxy in front of FTL") {
+    const auto sid = login(ioc, ph, "correct horse");
+    ph.throttle(2, "7");
+    const http::Request get{.target = "/api/config/dns/hosts", .headers = {{"X-FTL-SID", sid}}};
+    auto r = raw(ioc, ph.url(), get);
+    CHECK(r.status == 429);
+    CHECK(l1net::http::findHeader(r.headers, "Retry-After") ==
+          std::optional<std::string_view>("7"));
+    CHECK(r.body.find(R"({"error":{"key":"rate_limiting")") == 0);
+    CHECK(raw(ioc, ph.url(), get).status == 429);
+    CHECK(raw(ioc, ph.url(), get).status == 200);
+    CHECK(ph.throttled() == 2);
+  }
+}
+
 TEST_CASE("PiholeProvider: entries, paths, parsing") {
   CHECK(dnsd::piholePath(a("a.example.com", "192.0.2.7")) ==
         "/api/config/dns/hosts/192.0.2.7%20a.example.com");
@@ -268,6 +415,24 @@ TEST_CASE("PiholeProvider against the fixture") {
     CHECK_FALSE(st.has_value());
     CHECK(why.find("HTTP 401") != std::string::npos);
     CHECK(why.find("wrong") == std::string::npos);  // the password never appears
+  }
+  SUBCASE("an app password without app_sudo: reads work, each write fails with FTL's 403") {
+    FakePihole app(ioc.get_executor(), {.app_password = "app-secret"});
+    dnsd::PiholeProvider ap(ioc.get_executor(),
+                            {.url = app.url(), .password = "app-secret", .timeout = 3s},
+                            l1net::testing::quietLogger());
+    std::string why;
+    CHECK(runCoro(ioc, ap.read(&why)).has_value());
+    dnsd::Plan plan;
+    plan.creates = {a("a.example.com", "192.0.2.7")};
+    const auto res = runCoro(ioc, ap.apply(plan));
+    REQUIRE(res.failed.size() == 1);
+    CHECK(res.failed[0].second.find("HTTP 403 forbidden: Unable to change configuration "
+                                    "(read-only)") == 0);
+    CHECK(res.failed[0].second.find("webserver.api.app_sudo") != std::string::npos);
+    CHECK(app.logins() == 1);  // a 403 is not a session problem: no new login
+    runVoid(ioc, ap.shutdown());
+    CHECK(app.liveSessions() == 0);
   }
   SUBCASE("seats exhausted: 429 api_seats_exceeded is reported") {
     for (int i = 0; i < 16; ++i) {

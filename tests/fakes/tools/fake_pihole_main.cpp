@@ -2,7 +2,8 @@
 // l1net-dnsd binary. Listens on 127.0.0.1 (ephemeral port), prints "PORT <n>" on stdout, serves
 // until SIGTERM/SIGINT. GET /__fixture/state (no session needed) answers
 // {"live_sessions","logins","restarts","requests","hosts":[...],"cnames":[...]}.
-// Usage: fake-pihole [--password PW] [--max-sessions N] [--seed-host "IP NAME"]...
+// Usage: fake-pihole [--password PW] [--app-password PW] [--app-sudo true|false]
+//                    [--max-sessions N] [--throttle N[:RETRY_AFTER]] [--seed-host "IP NAME"]...
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -16,6 +17,8 @@
 int main(int argc, char** argv) {
   l1net::testing::FakePiholeOptions opts;
   std::vector<std::string> seed;
+  std::size_t throttle_n = 0;
+  std::string throttle_after;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const std::string v = argv[i + 1];
@@ -23,6 +26,14 @@ int main(int argc, char** argv) {
       opts.password = v;
     } else if (k == "--max-sessions") {
       opts.max_sessions = std::stoul(v);
+    } else if (k == "--app-password") {
+      opts.app_password = v;
+    } else if (k == "--app-sudo") {
+      opts.app_sudo = v == "true";
+    } else if (k == "--throttle") {
+      const auto colon = v.find(':');
+      throttle_n = std::stoul(v.substr(0, colon));
+      throttle_after = colon == std::string::npos ? "" : v.substr(colon + 1);
     } else if (k == "--seed-host") {
       seed.push_back(v);
     } else {
@@ -33,6 +44,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context ioc;
   l1net::testing::FakePihole ph(ioc.get_executor(), opts);
   ph.hosts() = seed;
+  ph.throttle(throttle_n, throttle_after);
   boost::asio::signal_set signals(ioc, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code&, int) {
     ph.server().stop();
