@@ -264,6 +264,10 @@ void Speaker::onUsableChange(std::function<void(bool usable)> handler) {
   on_usable_change_ = std::move(handler);
 }
 
+void Speaker::onAnnounced(std::function<void(const Announcements&)> handler) {
+  on_announced_ = std::move(handler);
+}
+
 void Speaker::setOwnershipPolicy(std::shared_ptr<const OwnershipPolicy> policy) {
   policy_ = policy ? std::move(policy) : std::make_shared<LocalOwnershipPolicy>();
   recompute();
@@ -309,6 +313,9 @@ void Speaker::recompute() {
   updateMetrics(diff.next);
   announced_ = std::move(diff.next);
   tick();
+  if (on_announced_) {
+    on_announced_(announced_);
+  }
 }
 
 void Speaker::logChanges(const AnnouncementDiff& diff) const {

@@ -140,6 +140,10 @@ class Speaker {
   // (MeshService::setEligible). The handler runs after setLinks() when the answer changes.
   [[nodiscard]] bool hasUsableInterface() const;
   void onUsableChange(std::function<void(bool usable)> handler);
+  // Runs after every recompute with the announcements in force (Kubernetes mode publishes them as
+  // ServiceL2Status objects; the handler compares and ignores repeats).
+  void onAnnounced(std::function<void(const Announcements&)> handler);
+  [[nodiscard]] const Announcements& announcements() const noexcept { return announced_; }
 
   // Closes every socket and stops the announcement timer. Idempotent.
   void stop();
@@ -207,6 +211,7 @@ class Speaker {
   SpeakerStats stats_;
   std::optional<Clock::time_point> retry_at_;  // re-open sockets that failed to open
   std::function<void(bool)> on_usable_change_;
+  std::function<void(const Announcements&)> on_announced_;
   std::optional<UnknownNode> node_unknown_;  // --node matches none of the Node objects
   bool stopped_ = false;
   bool slice_posted_ = false;  // a sendPending() slice is queued on the executor
