@@ -101,12 +101,34 @@ void Failover::setNodes(std::span<const manifest::Node> nodes) {
   for (const auto& s : derived.skipped) {
     log_->warn("node {} has no usable InternalIP: not a mesh peer", s);
   }
-  if (const auto r = mesh_.setPeers(derived.peers); !r) {
+  applyPeers(std::move(derived.peers));
+}
+
+void Failover::setSpeakerPods(std::span<const SpeakerPod> pods,
+                              std::span<const manifest::Node> nodes,
+                              const manifest::Labels& selector) {
+  auto derived = meshPeersFromSpeakerPods(pods, nodes, selector, options_.node, options_.mesh_port,
+                                          options_.overrides);
+  if (derived.peers == peers_) {
+    return;
+  }
+  for (const auto& s : derived.skipped) {
+    log_->warn("{}: not a mesh peer ({})", s.what, peerSkipReasonName(s.reason));
+  }
+  applyPeers(std::move(derived.peers));
+}
+
+void Failover::applyPeers(std::vector<MeshPeer> peers) {
+  if (const auto r = mesh_.setPeers(peers); !r) {
     log_->warn("mesh peers not updated: {}", r.error().message());
     return;
   }
-  log_->info("mesh peers: {} peer(s)", derived.peers.size());
-  peers_ = std::move(derived.peers);
+  std::vector<std::string> names;
+  for (const auto& p : peers) {
+    names.push_back(p.name + "=" + p.address.to_string());
+  }
+  log_->info("mesh peers: {} peer(s) [{}]", peers.size(), joinNames(names));
+  peers_ = std::move(peers);
   reevaluate();
 }
 

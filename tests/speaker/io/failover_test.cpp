@@ -236,6 +236,40 @@ TEST_CASE("Failover: peers follow Node objects") {
   CHECK(p.a.failover->policyChanges() == changes);  // node-c never was a candidate
 }
 
+TEST_CASE("Failover: Kubernetes mode peers are the nodes running a speaker pod") {
+  Pair p;
+  p.a.failover->start();
+  p.b.failover->start();
+  const Names both = {"node-a", "node-b"};
+  REQUIRE(p.until([&] { return p.a.current() == both; }));
+  const auto node = [](const char* name, const char* ip) {
+    l1net::manifest::Node n;
+    n.meta.name = name;
+    n.addresses = {{"InternalIP", ip}};
+    return n;
+  };
+  const std::vector<l1net::manifest::Node> nodes = {
+      node("node-a", "127.0.0.1"), node("node-c", "127.0.0.3"), node("node-e", "127.0.0.5")};
+  const l1net::manifest::Labels labels = {{"app", "speaker"}};
+  const auto pod = [&](const char* name, const char* on, const char* phase) {
+    return l1net::speaker::SpeakerPod{name, "l1net-system", labels, on, phase};
+  };
+  // node-c runs a speaker, node-e only a pending one, node-b none any more.
+  const std::vector<l1net::speaker::SpeakerPod> pods = {pod("sp-a", "node-a", "Running"),
+                                                        pod("sp-c", "node-c", "Running"),
+                                                        pod("sp-e", "node-e", "Pending")};
+  p.a.failover->setSpeakerPods(pods, nodes, labels);
+  const auto members = p.a.failover->mesh().members();
+  REQUIRE(members.size() == 2);
+  CHECK(members[0].name == "node-a");
+  CHECK(members[1].name == "node-c");
+  CHECK(members[1].address == asio::ip::make_address("127.0.0.3"));
+  CHECK(p.a.current() == Names{"node-a"});  // node-b dropped; node-c unknown, not a candidate
+  const auto changes = p.a.failover->policyChanges();
+  p.a.failover->setSpeakerPods(pods, nodes, labels);  // same peers: nothing happens
+  CHECK(p.a.failover->policyChanges() == changes);
+}
+
 TEST_CASE("failoverSinks: policies decide what the speaker announces, reannounce sends at once") {
   asio::io_context io;
   l1net::metrics::Registry registry;

@@ -40,6 +40,7 @@
 #include "l1net/manifest/objects.hpp"
 #include "l1net/speaker/control.hpp"
 #include "l1net/speaker/io/speaker.hpp"
+#include "l1net/speaker/kube_peers.hpp"
 #include "l1net/speaker/mesh_membership.hpp"
 #include "l1net/speaker/mesh_service.hpp"
 #include "l1net/speaker/mesh_transport.hpp"
@@ -95,6 +96,11 @@ class Failover {
   void start();
   // Peers from Node objects (meshPeersFromNodes + overrides); the mesh is told only on a change.
   void setNodes(std::span<const manifest::Node> nodes);
+  // Kubernetes mode: peers are the nodes running a speaker pod (meshPeersFromSpeakerPods +
+  // overrides); as setNodes, the mesh is told only on a change. Call before start() with the
+  // first synced snapshot so the start waits for those peers.
+  void setSpeakerPods(std::span<const SpeakerPod> pods, std::span<const manifest::Node> nodes,
+                      const manifest::Labels& selector);
   // Link health (Speaker::onUsableChange): false when no interface can announce.
   void setEligible(bool usable);
   // Graceful stop: the mesh's leave rounds, then the mesh stops. Call after the speaker stopped
@@ -119,6 +125,7 @@ class Failover {
 
  private:
   void reevaluate();
+  void applyPeers(std::vector<MeshPeer> peers);
 
   Options options_;
   Sinks sinks_;
