@@ -18,6 +18,9 @@ inline bool runUntil(
     if (pred()) {
       return true;
     }
+    if (ioc.stopped()) {
+      ioc.restart();  // it ran out of work (e.g. a server stopped); later work must still run
+    }
     ioc.run_for(std::chrono::milliseconds(2));
     each();
   }
