@@ -66,10 +66,11 @@ void checkProgress(const std::string& text) {
   }
 }
 
-// Whether `line` is a document start marker: "---" followed by the end of line or a blank.
+// Whether `line` (with or without its '\n') is a document start marker: "---" followed by the end
+// of the line or a blank.
 bool isDocumentStart(std::string_view line) {
-  return line.starts_with("---") &&
-         (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+  return line.starts_with("---") && (line.size() == 3 || line[3] == '\n' || line[3] == ' ' ||
+                                     line[3] == '\t' || line[3] == '\r');
 }
 
 // Whether a chunk holds only blank lines, comments and directives (so far): a "---" right after
@@ -124,10 +125,54 @@ bool parseChunk(std::string_view chunk, int first_line, const std::string& file,
   return true;
 }
 
+// How much of a LoadResult existed before one file was parsed, to take the file back out.
+struct Mark {
+  std::size_t namespaces, services, nodes, endpoint_slices, ingresses, pools, l2, errors, warnings;
+
+  explicit Mark(const LoadResult& r)
+      : namespaces(r.set.namespaces.size()),
+        services(r.set.services.size()),
+        nodes(r.set.nodes.size()),
+        endpoint_slices(r.set.endpoint_slices.size()),
+        ingresses(r.set.ingresses.size()),
+        pools(r.set.pools.size()),
+        l2(r.set.l2_advertisements.size()),
+        errors(r.errors.size()),
+        warnings(r.warnings.size()) {}
+
+  void rollBack(LoadResult& r) const {
+    const auto cut = [](auto& v, std::size_t n) {
+      v.erase(v.begin() + static_cast<std::ptrdiff_t>(n), v.end());
+    };
+    cut(r.set.namespaces, namespaces);
+    cut(r.set.services, services);
+    cut(r.set.nodes, nodes);
+    cut(r.set.endpoint_slices, endpoint_slices);
+    cut(r.set.ingresses, ingresses);
+    cut(r.set.pools, pools);
+    cut(r.set.l2_advertisements, l2);
+    cut(r.errors, errors);
+    cut(r.warnings, warnings);
+  }
+};
+
 // Parses every document of one text into result.set; syntax errors go to result.errors.
 // Documents are parsed one at a time so that only one yaml-cpp node tree is alive: a node tree
-// costs ~50x its text, which for a whole 16 MiB file would be close to a gigabyte.
+// costs ~50x its text, which for a whole 16 MiB file would be close to a gigabyte. A syntax error
+// anywhere refuses the whole file as one parse of it would: what its earlier documents added
+// (objects, their errors and warnings) is taken back and only the syntax error remains.
 void parseInto(std::string_view yaml, const std::string& file, LoadResult& result) {
+  const Mark before(result);
+  const auto chunk = [&](std::string_view text, int first_line) {
+    const std::size_t errors = result.errors.size();
+    if (parseChunk(text, first_line, file, result)) {
+      return true;
+    }
+    auto syntax = std::move(result.errors.at(errors));
+    before.rollBack(result);
+    result.errors.push_back(std::move(syntax));
+    return false;
+  };
   std::size_t chunk_start = 0;
   int chunk_line = 0;
   int line = 0;
@@ -137,7 +182,7 @@ void parseInto(std::string_view yaml, const std::string& file, LoadResult& resul
     const auto next = eol == std::string_view::npos ? yaml.size() : eol + 1;
     if (pos > chunk_start && isDocumentStart(yaml.substr(pos, next - pos)) &&
         !onlyPreamble(yaml.substr(chunk_start, pos - chunk_start))) {
-      if (!parseChunk(yaml.substr(chunk_start, pos - chunk_start), chunk_line, file, result)) {
+      if (!chunk(yaml.substr(chunk_start, pos - chunk_start), chunk_line)) {
         return;
       }
       chunk_start = pos;
@@ -146,7 +191,7 @@ void parseInto(std::string_view yaml, const std::string& file, LoadResult& resul
     ++line;
     pos = next;
   }
-  parseChunk(yaml.substr(chunk_start), chunk_line, file, result);
+  chunk(yaml.substr(chunk_start), chunk_line);
 }
 
 void addValidation(LoadResult& result) {

@@ -273,23 +273,19 @@ const ServiceDecision* ReconcileResult::find(const std::string& key) const {
   return it != services.end() && it->key == key ? &*it : nullptr;
 }
 
-std::vector<manifest::Service> mergePrevious(const std::vector<manifest::Service>& services,
-                                             const std::vector<manifest::Service>& previous) {
+void mergePreviousInto(std::vector<manifest::Service>& services,
+                       const std::vector<manifest::Service>& previous) {
   std::unordered_map<std::string, const manifest::Service*> by_key;
   by_key.reserve(previous.size());
   for (const auto& p : previous) {
     by_key.emplace(serviceKey(p.meta), &p);
   }
-  std::vector<manifest::Service> out;
-  out.reserve(services.size());
   const std::string pool_key(kAnnotationAllocatedFromPool);
-  for (const auto& s : services) {
-    out.push_back(s);
-    const auto it = by_key.find(serviceKey(s.meta));
+  for (auto& merged : services) {
+    const auto it = by_key.find(serviceKey(merged.meta));
     if (it == by_key.end()) {
       continue;
     }
-    auto& merged = out.back();
     merged.ingress = it->second->ingress;
     const auto& prev_annotations = it->second->meta.annotations;
     if (const auto a = prev_annotations.find(pool_key); a != prev_annotations.end()) {
@@ -298,10 +294,16 @@ std::vector<manifest::Service> mergePrevious(const std::vector<manifest::Service
       merged.meta.annotations.erase(pool_key);
     }
   }
+}
+
+std::vector<manifest::Service> mergePrevious(const std::vector<manifest::Service>& services,
+                                             const std::vector<manifest::Service>& previous) {
+  std::vector<manifest::Service> out = services;
+  mergePreviousInto(out, previous);
   return out;
 }
 
-ReconcileResult reconcile(const ReconcileInput& input) {
+ReconcileResult reconcile(ReconcileInput input) {
   ReconcileResult result;
   Allocator alloc;
   std::vector<PoolConfig> pools;
@@ -311,17 +313,18 @@ ReconcileResult reconcile(const ReconcileInput& input) {
   }
   alloc.setPools(std::move(pools));
 
-  std::vector<manifest::Service> services = [&] {
-    if (input.held.empty()) {
-      return mergePrevious(input.services, input.previous);
-    }
-    std::vector<manifest::Service> prev = input.held;  // a held service that reappears
-    prev.insert(prev.end(), input.previous.begin(), input.previous.end());
-    return mergePrevious(input.services, prev);
-  }();
   std::set<std::string> present;
   for (const auto& s : input.services) {
     present.insert(serviceKey(s.meta));
+  }
+  // Merged in place: the services are the input's own (moved in by the caller, or a copy).
+  std::vector<manifest::Service> services = std::move(input.services);
+  if (input.held.empty()) {
+    mergePreviousInto(services, input.previous);
+  } else {
+    std::vector<manifest::Service> prev = input.held;  // a held service that reappears
+    prev.insert(prev.end(), input.previous.begin(), input.previous.end());
+    mergePreviousInto(services, prev);
   }
 
   // Held IPs are reserved before anyone converges, so no other service can take them.
@@ -374,6 +377,7 @@ ReconcileResult reconcile(const ReconcileInput& input) {
     d.service = std::move(s);
     decisions.push_back(std::move(d));
   }
+  std::vector<manifest::Service>().swap(services);  // moved-from shells: free them now
   std::sort(decisions.begin(), decisions.end(),
             [](const ServiceDecision& a, const ServiceDecision& b) { return a.key < b.key; });
 
@@ -460,6 +464,17 @@ ReconcileInput makeInput(const manifest::ManifestSet& set, std::vector<manifest:
   in.previous = std::move(previous);
   in.pools = set.pools;
   in.namespaces = set.namespaces;
+  in.lb_class = std::move(lb_class);
+  return in;
+}
+
+ReconcileInput makeInput(manifest::ManifestSet&& set, std::vector<manifest::Service> previous,
+                         std::optional<std::string> lb_class) {
+  ReconcileInput in;
+  in.services = std::move(set.services);
+  in.previous = std::move(previous);
+  in.pools = std::move(set.pools);
+  in.namespaces = std::move(set.namespaces);
   in.lb_class = std::move(lb_class);
   return in;
 }

@@ -155,7 +155,7 @@ std::string renderOutput(const ReconcileResult& result, OutputFormat format) {
 
 int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err) {
   const auto logger = l1net::io::makeLogger("controller");
-  const auto loaded =
+  auto loaded =
       manifest::loadManifestPaths(opts.manifests, {.max_file_bytes = opts.max_manifest_bytes});
   for (const auto& w : loaded.warnings) {
     err << "warning: " << l1net::io::escapeForLog(w.format()) << "\n";
@@ -175,7 +175,7 @@ int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err)
     return kExitFailure;
   }
   const ReconcileResult result =
-      reconcile(makeInput(loaded.set, std::move(*previous), opts.lb_class));
+      reconcile(makeInput(std::move(loaded.set), std::move(*previous), opts.lb_class));
   logResult(*logger, result);
   if (!opts.state.empty() && !opts.dry_run) {
     if (const auto written = writeStateFile(opts.state, renderState(stateServices(result)));
@@ -291,7 +291,7 @@ int runDaemon(const ControllerOptions& opts) {
       logger->info("service {}: release hold of {} ms over, its IPs are free", key,
                    opts.release_hold.count());
     }
-    const ReconcileResult result = reconcile(input);
+    const ReconcileResult result = reconcile(std::move(input));
     reconciles.inc();
     logResult(*logger, result);
     for (const auto& key : hold.record(result, now)) {

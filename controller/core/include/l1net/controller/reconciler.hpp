@@ -84,11 +84,20 @@ struct ReconcileResult {
 // Services of `services` with status and pool annotation taken from `previous` where present.
 [[nodiscard]] std::vector<manifest::Service> mergePrevious(
     const std::vector<manifest::Service>& services, const std::vector<manifest::Service>& previous);
+// The same, in place.
+void mergePreviousInto(std::vector<manifest::Service>& services,
+                       const std::vector<manifest::Service>& previous);
 
-[[nodiscard]] ReconcileResult reconcile(const ReconcileInput& input);
+// Takes the input by value: a caller that no longer needs it moves it in, and its services become
+// the result's without a copy (a large set is then held once, not three times).
+[[nodiscard]] ReconcileResult reconcile(ReconcileInput input);
 
-// The input for one manifest snapshot: its services, pools and namespaces.
+// The input for one manifest snapshot: its services, pools and namespaces. The rvalue overload
+// moves them out of `set` instead of copying.
 [[nodiscard]] ReconcileInput makeInput(const manifest::ManifestSet& set,
+                                       std::vector<manifest::Service> previous,
+                                       std::optional<std::string> lb_class);
+[[nodiscard]] ReconcileInput makeInput(manifest::ManifestSet&& set,
                                        std::vector<manifest::Service> previous,
                                        std::optional<std::string> lb_class);
 
