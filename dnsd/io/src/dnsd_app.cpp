@@ -242,6 +242,11 @@ int run(const DnsdOptions& opts) {
                                     "Pi-hole logins after a 401, per instance.");
   auto& logouts =
       registry.counter("l1net_dnsd_pihole_sessions_closed_total", "Pi-hole sessions closed.");
+  auto& rate_limited = registry.counter("l1net_dnsd_pihole_rate_limited_total",
+                                        "Pi-hole answers 429 (rate limited), per instance.");
+  auto& backoff_skips =
+      registry.counter("l1net_dnsd_pihole_backoff_skipped_calls_total",
+                       "Pi-hole calls not sent because the instance was backing off.");
 
   std::vector<std::unique_ptr<Provider>> owned_providers;
   std::vector<PiholeProvider*> piholes;
@@ -299,6 +304,8 @@ int run(const DnsdOptions& opts) {
       sessions.set({{"instance", p->id()}}, static_cast<double>(p->stats().logins));
       relogins.set({{"instance", p->id()}}, static_cast<double>(p->stats().relogins));
       logouts.set({{"instance", p->id()}}, static_cast<double>(p->stats().logouts));
+      rate_limited.set({{"instance", p->id()}}, static_cast<double>(p->stats().rate_limited));
+      backoff_skips.set({{"instance", p->id()}}, static_cast<double>(p->stats().backoff_skips));
     }
   };
 

@@ -1,6 +1,7 @@
 #include "l1net/dnsd/providers/pihole.hpp"
 
 #include <charconv>
+#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -166,6 +167,8 @@ ProviderState parsePiholeEntries(const std::vector<std::string>& hosts,
 }
 
 struct PiholeProvider::Impl {
+  using Clock = std::chrono::steady_clock;
+
   asio::any_io_executor ex;
   PiholeOptions opts;
   std::shared_ptr<spdlog::logger> log;
@@ -173,6 +176,11 @@ struct PiholeProvider::Impl {
   std::string id;
   std::string sid;
   PiholeStats stats;
+  unsigned rate_limits = 0;  // consecutive 429 answers
+  Clock::time_point blocked_until{};
+  std::chrono::milliseconds budget{0};  // what this read()/apply() may still wait
+  bool restart_pending = false;         // a CNAME change whose restartdns was not sent
+  std::mt19937_64 rng{std::random_device{}()};
 
   asio::awaitable<Result<http::Response>> send(const std::string& method, std::string target,
                                                std::string body) {
@@ -188,12 +196,65 @@ struct PiholeProvider::Impl {
     co_return co_await client->request(std::move(req));
   }
 
+  // send(), backing off on 429: waits and resends while the wait fits the budget; else blocks
+  // the instance until the wait is over and returns the 429 answer.
+  asio::awaitable<Result<http::Response>> sendPaced(const std::string& method,
+                                                    const std::string& target,
+                                                    const std::string& body) {
+    for (;;) {
+      auto res = co_await send(method, target, body);
+      if (!res) {
+        co_return res;
+      }
+      if (res->status != 429) {
+        rate_limits = 0;
+        co_return res;
+      }
+      ++rate_limits;
+      ++stats.rate_limited;
+      std::optional<std::chrono::seconds> retry_after;
+      if (const auto h = http::findHeader(res->headers, "Retry-After")) {
+        const auto now_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+        retry_after = parseRetryAfter(*h, now_unix);
+      }
+      const auto wait =
+          rateLimitWait(opts.backoff, rate_limits,
+                        std::uniform_real_distribution<double>(0.0, 1.0)(rng), retry_after);
+      if (wait > budget) {
+        blocked_until = Clock::now() + wait;
+        log->warn("{}: {} {}: {}; rate limited {} time(s) in a row, backing off {} ms", id, method,
+                  target, describeError(*res), rate_limits, wait.count());
+        co_return res;
+      }
+      log->warn("{}: {} {}: {}; waiting {} ms, then sending it again", id, method, target,
+                describeError(*res), wait.count());
+      budget -= wait;
+      asio::steady_timer t(ex, wait);
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  // Non-empty while the instance backs off: why nothing is sent.
+  [[nodiscard]] std::string backingOff() {
+    const auto now = Clock::now();
+    if (now >= blocked_until) {
+      return {};
+    }
+    ++stats.backoff_skips;
+    return "rate limited by the Pi-hole: backing off for another " +
+           std::to_string(
+               std::chrono::duration_cast<std::chrono::milliseconds>(blocked_until - now).count()) +
+           " ms; not sent";
+  }
+
   // Opens a session. On failure, *why says why (never the password).
   asio::awaitable<bool> login(std::string* why) {
     sid.clear();
     json::object body;
     body["password"] = opts.password;
-    auto res = co_await send("POST", "/api/auth", json::serialize(body));
+    auto res = co_await sendPaced("POST", "/api/auth", json::serialize(body));
     if (!res) {
       *why = "login: " + res.error().message();
       co_return false;
@@ -201,7 +262,7 @@ struct PiholeProvider::Impl {
     if (res->status != 200) {
       *why = "login refused: " + describeError(*res);
       if (res->status == 429) {
-        *why += "; too many sessions or logins, retrying next cycle";
+        *why += "; backing off, retrying later";
       }
       co_return false;
     }
@@ -228,14 +289,19 @@ struct PiholeProvider::Impl {
     co_return true;
   }
 
-  // An authenticated call: logs in when needed; on 401 logs in again once and resends.
+  // An authenticated call: logs in when needed; on 401 logs in again once and resends. Nothing
+  // is sent while the instance backs off after a 429.
   asio::awaitable<Result<http::Response>> call(const std::string& method, const std::string& target,
                                                std::string* why) {
+    if (auto b = backingOff(); !b.empty()) {
+      *why = b;
+      co_return Errc::kConflict;
+    }
     if (sid.empty() && !co_await login(why)) {
       ++stats.errors;
       co_return Errc::kConflict;
     }
-    auto res = co_await send(method, target, {});
+    auto res = co_await sendPaced(method, target, {});
     if (res && res->status == 401) {
       log->info("{}: session expired (401); logging in again", id);
       if (!co_await login(why)) {
@@ -243,13 +309,24 @@ struct PiholeProvider::Impl {
         co_return Errc::kConflict;
       }
       ++stats.relogins;
-      res = co_await send(method, target, {});
+      res = co_await sendPaced(method, target, {});
     }
     if (!res) {
       ++stats.errors;
       *why = method + " " + target + ": " + res.error().message();
     }
     co_return res;
+  }
+
+  // POST /api/action/restartdns; remembered as pending when it cannot be sent.
+  asio::awaitable<void> restartDns() {
+    std::string why;
+    auto res = co_await call("POST", "/api/action/restartdns", &why);
+    restart_pending = !res || res->status / 100 != 2;
+    if (restart_pending) {
+      log->warn("{}: restartdns failed: {}; sending it with the next read", id,
+                res ? describeError(*res) : why);
+    }
   }
 };
 
@@ -279,6 +356,7 @@ const PiholeStats& PiholeProvider::stats() const noexcept { return impl_->stats;
 
 asio::awaitable<Result<ProviderState>> PiholeProvider::read(std::string* why) {
   auto& s = *impl_;
+  s.budget = s.opts.max_wait_per_call;
   std::vector<std::string> lists[2];
   const std::string_view paths[2] = {kHostsPath, kCnamePath};
   const std::string_view keys[2] = {"hosts", "cnameRecords"};
@@ -300,12 +378,16 @@ asio::awaitable<Result<ProviderState>> PiholeProvider::read(std::string* why) {
     }
     lists[i] = std::move(*list);
   }
+  if (s.restart_pending) {
+    co_await s.restartDns();
+  }
   co_return parsePiholeEntries(lists[0], lists[1]);
 }
 
 asio::awaitable<ApplyResult> PiholeProvider::apply(const Plan& plan) {
   auto& s = *impl_;
   ApplyResult out;
+  s.budget = s.opts.max_wait_per_call;
   const auto before = s.stats.requests;
   bool cname_changed = false;
   for (const auto& r : plan.deletes) {
@@ -329,12 +411,8 @@ asio::awaitable<ApplyResult> PiholeProvider::apply(const Plan& plan) {
       out.failed.emplace_back(r, res ? describeError(*res) : why);
     }
   }
-  if (cname_changed) {
-    std::string why;
-    auto res = co_await s.call("POST", "/api/action/restartdns", &why);
-    if (!res || res->status / 100 != 2) {
-      s.log->warn("{}: restartdns failed: {}", s.id, res ? describeError(*res) : why);
-    }
+  if (cname_changed || s.restart_pending) {
+    co_await s.restartDns();
   }
   out.requests = s.stats.requests - before;
   co_return out;
@@ -365,11 +443,14 @@ asio::awaitable<void> PiholeProvider::shutdown() {
   }
   // A DNS restart (restartdns just before) makes FTL's API unreachable for about half a second:
   // retry transport errors briefly so a restart never leaks the session.
-  auto res = co_await s.send("DELETE", "/api/auth", {});
+  // A 429 (a proxy in front of FTL) is waited out for up to 10 s, whatever the back-off state:
+  // the session must be closed.
+  s.budget = std::chrono::seconds(10);
+  auto res = co_await s.sendPaced("DELETE", "/api/auth", {});
   for (int attempt = 0; !res && attempt < 8; ++attempt) {
     asio::steady_timer t(s.ex, std::chrono::milliseconds(250));
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    res = co_await s.send("DELETE", "/api/auth", {});
+    res = co_await s.sendPaced("DELETE", "/api/auth", {});
   }
   if (res && (res->status == 204 || res->status == 200 || res->status == 410)) {
     ++s.stats.logouts;

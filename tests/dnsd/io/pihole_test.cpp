@@ -63,8 +63,13 @@ std::string login(asio::io_context& ioc, FakePihole& ph, const std::string& pw) 
   return r.body.substr(pos + 7, r.body.find('"', pos + 7) - pos - 7);
 }
 
+// Back-off shortened for tests: 20 ms doubling to 100 ms, at most 300 ms of waiting per call.
 dnsd::PiholeOptions opts(const FakePihole& ph) {
-  return {.url = ph.url(), .password = "correct horse", .timeout = 3s};
+  return {.url = ph.url(),
+          .password = "correct horse",
+          .timeout = 3s,
+          .backoff = {.base = 20ms, .cap = 100ms, .factor = 2.0},
+          .max_wait_per_call = 300ms};
 }
 
 Record a(const std::string& name, const std::string& ip) {
@@ -441,6 +446,149 @@ TEST_CASE("PiholeProvider against the fixture") {
     std::string why;
     CHECK_FALSE(runCoro(ioc, p.read(&why)).has_value());
     CHECK(why.find("api_seats_exceeded") != std::string::npos);
+  }
+}
+
+TEST_CASE(
+    "PiholeProvider backs off on 429: Retry-After, growing jittered waits, no leak, no loss") {
+  asio::io_context ioc;
+  FakePihole ph(ioc.get_executor());
+  dnsd::PiholeProvider p(ioc.get_executor(), opts(ph), l1net::testing::quietLogger());
+  dnsd::Plan plan;
+  plan.creates = {a("a.example.com", "192.0.2.1"), a("b.example.com", "192.0.2.2"),
+                  a("c.example.com", "192.0.2.3")};
+
+  SUBCASE("Retry-After within the budget: waited out, the same request sent again") {
+    auto o = opts(ph);
+    o.max_wait_per_call = 5s;
+    dnsd::PiholeProvider slow(ioc.get_executor(), o, l1net::testing::quietLogger());
+    std::string why;
+    REQUIRE(runCoro(ioc, slow.read(&why)).has_value());
+    ph.throttle(1, "1");
+    ph.clearCalls();
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto res = runCoro(ioc, slow.apply(plan));
+    CHECK(std::chrono::steady_clock::now() - t0 >= 1s);
+    CHECK(res.ok());
+    CHECK(ph.hosts().size() == 3);
+    REQUIRE(ph.calls().size() == 4);  // PUT 429, the same PUT again, two more PUTs
+    CHECK(ph.calls()[0].status == 429);
+    CHECK(ph.calls()[1].target == ph.calls()[0].target);
+    CHECK(ph.calls()[1].status == 201);
+    CHECK(ph.logins() == 1);
+    CHECK(slow.stats().rate_limited == 1);
+    runVoid(ioc, slow.shutdown());
+    CHECK(ph.liveSessions() == 0);
+  }
+  SUBCASE("without Retry-After: waits grow (20, 40, 80, 100 ms, equal jitter), then succeed") {
+    std::string why;
+    REQUIRE(runCoro(ioc, p.read(&why)).has_value());
+    std::vector<std::chrono::steady_clock::time_point> at;
+    ph.intercept(
+        [&](const l1net::testing::TestRequest&) -> std::optional<l1net::testing::TestResponse> {
+          at.push_back(std::chrono::steady_clock::now());
+          return std::nullopt;
+        });
+    ph.throttle(4);
+    const auto res = runCoro(ioc, p.apply(plan));
+    CHECK(res.ok());
+    CHECK(ph.hosts().size() == 3);
+    REQUIRE(at.size() == 7);  // 4 x 429 on the first PUT, then three PUTs
+    // Equal jitter: each wait is at least half its step (10, 20, 40, 50 ms).
+    const std::chrono::milliseconds min_wait[] = {10ms, 20ms, 40ms, 50ms};
+    for (std::size_t i = 0; i < 4; ++i) {
+      CHECK(at[i + 1] - at[i] >= min_wait[i]);
+    }
+    CHECK(p.stats().rate_limited == 4);
+    CHECK(ph.logins() == 1);
+  }
+  SUBCASE("a wait beyond the budget: the rest is not sent, nothing is lost, retried later") {
+    l1net::metrics::Registry reg;
+    dnsd::Syncer s({&p}, {}, l1net::testing::quietLogger(), reg);
+    dnsd::DesiredRecords desired;
+    desired.records = plan.creates;
+    desired.endpoints = 3;
+    bool armed = false;
+    ph.intercept(
+        [&](const l1net::testing::TestRequest& r) -> std::optional<l1net::testing::TestResponse> {
+          if (r.method == "PUT" && !armed) {
+            armed = true;
+            ph.throttle(1, "2");  // the first write: 429, Retry-After 2 s > the 300 ms budget
+          }
+          return std::nullopt;
+        });
+    auto rep = runCoro(ioc, s.runCycle(desired, 1001));
+    CHECK_FALSE(rep.ok);
+    CHECK(rep.failed == 3);
+    CHECK(rep.creates == 0);
+    CHECK(s.ledger().instances.at(p.id()).empty());  // nothing recorded that was not written
+    std::size_t puts = 0;
+    for (const auto& c : ph.calls()) {
+      puts += c.method == "PUT" ? 1U : 0U;
+    }
+    CHECK(puts == 1);  // the 429; the other two were not sent
+    CHECK(p.stats().backoff_skips == 2);
+    // Before the Retry-After is over, a cycle sends nothing at all.
+    ph.clearCalls();
+    auto blocked = runCoro(ioc, s.runCycle(desired, 1002));
+    CHECK_FALSE(blocked.ok);
+    CHECK(ph.calls().empty());
+    // After it, everything is created, in the same session.
+    ioc.run_for(2100ms);
+    auto after = runCoro(ioc, s.runCycle(desired, 1004));
+    CHECK(after.ok);
+    CHECK(after.creates == 3);
+    CHECK(s.ledger().instances.at(p.id()).size() == 3);
+    CHECK(ph.logins() == 1);
+    runVoid(ioc, p.shutdown());
+    CHECK(ph.liveSessions() == 0);
+  }
+  SUBCASE("429 rate_limiting on login (FTL's body, no Retry-After): backed off, one session") {
+    int login_tries = 0;
+    ph.intercept([&](const l1net::testing::TestRequest& r)
+                     -> std::optional<l1net::testing::TestResponse> {
+      if (r.target == "/api/auth" && r.method == "POST" && ++login_tries <= 2) {
+        return l1net::testing::TestResponse{
+            .status = 429,
+            .body =
+                R"({"error":{"key":"rate_limiting","message":"Rate-limiting login attempts","hint":null},"took":0.25})"};
+      }
+      return std::nullopt;
+    });
+    std::string why;
+    CHECK(runCoro(ioc, p.read(&why)).has_value());
+    CHECK(login_tries == 3);
+    CHECK(ph.logins() == 1);
+    CHECK(ph.liveSessions() == 1);
+    runVoid(ioc, p.shutdown());
+    CHECK(ph.liveSessions() == 0);
+  }
+  SUBCASE("a restartdns answered 429 beyond the budget is sent by the next read") {
+    dnsd::Plan cn;
+    cn.creates = {Record{RecordType::kCNAME, "w.example.com", "a.example.com", {}}};
+    std::string why;
+    REQUIRE(runCoro(ioc, p.read(&why)).has_value());
+    ph.intercept(
+        [&](const l1net::testing::TestRequest& r) -> std::optional<l1net::testing::TestResponse> {
+          if (r.target == "/api/action/restartdns" && ph.restarts() == 0 && ph.throttled() == 0) {
+            ph.throttle(1, "1");
+          }
+          return std::nullopt;
+        });
+    const auto res = runCoro(ioc, p.apply(cn));
+    CHECK(res.ok());  // the record is written; only its activation waits
+    CHECK(ph.restarts() == 0);
+    ioc.run_for(1100ms);
+    REQUIRE(runCoro(ioc, p.read(&why)).has_value());
+    CHECK(ph.restarts() == 1);
+  }
+  SUBCASE("shutdown waits out a short 429 so the session is closed") {
+    std::string why;
+    REQUIRE(runCoro(ioc, p.read(&why)).has_value());
+    ph.throttle(1, "1");
+    runVoid(ioc, p.shutdown());
+    CHECK(ph.liveSessions() == 0);
+    CHECK(p.stats().logouts == 1);
   }
 }
 
