@@ -24,8 +24,10 @@ done
 TMP=$(mktemp -d /tmp/l1net-dnsd-$$-XXXXXX)
 chmod 755 "$TMP"
 DNSMASQ_PID=""
+DNSD_PID=""
 cleanup() {
-  if [ -n "$DNSMASQ_PID" ]; then kill "$DNSMASQ_PID" 2>/dev/null || true; fi
+  if [ -n "$DNSD_PID" ]; then kill "$DNSD_PID" 2>/dev/null || true; fi
+  if [ -n "$DNSMASQ_PID" ]; then kill -CONT "$DNSMASQ_PID" 2>/dev/null || true; kill "$DNSMASQ_PID" 2>/dev/null || true; fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -99,5 +101,39 @@ run_dnsd --controller-state "$TMP/state.yaml" --require-announced true || fail "
 [ -z "$(q other.example.test A)" ] || fail "other is not announced but was published"
 run_dnsd --controller-state "$TMP/state.yaml" || fail "dnsd run 6 failed"
 [ "$(q other.example.test A)" = "192.0.2.30" ] || fail "without --require-announced other should be published"
+
+log "6. verification never blocks the daemon: dnsmasq stopped, /healthz answers while c-ares waits"
+MPORT=""
+for p in $(shuf -i 20000-60000 -n 20); do
+  if ! ss -Hltn "sport = :$p" | grep -q .; then MPORT=$p; break; fi
+done
+[ -n "$MPORT" ] || fail "no free metrics port"
+: >"$TMP/m/svc.yaml"
+for i in $(seq 1 20); do service "v$i" "v$i.example.test" "192.0.2.$((100 + i))"; echo '---'; done >"$TMP/m/svc.yaml"
+kill -STOP "$DNSMASQ_PID"  # DNS queries now go unanswered
+: >"$TMP/dnsd.log"
+"$DNSD" --mode file --manifests "$TMP/m" --provider hostsfile --hosts-file "$TMP/hosts" \
+  --dnsmasq-pid-file "$TMP/dnsmasq.pid" --state "$TMP/ledger.json" \
+  --verify-server "127.0.0.1:$PORT" --metrics-addr "127.0.0.1:$MPORT" --log-level debug \
+  >>"$TMP/dnsd.log" 2>&1 &
+DNSD_PID=$!
+for _ in $(seq 100); do grep -q 'created A v20.example.test' "$TMP/dnsd.log" && break; sleep 0.05; done
+grep -q 'created A v20.example.test' "$TMP/dnsd.log" || fail "daemon did not apply"
+grep -q 'verify A .*query failed' "$TMP/dnsd.log" && fail "verification ended before the check (too fast to test)"
+t0=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$MPORT/healthz") || true
+t1=$(date +%s%N)
+log "/healthz during verification: HTTP $code in $(( (t1 - t0) / 1000000 )) ms"
+[ "$code" = 200 ] || fail "/healthz did not answer while a verification query was pending"
+grep -q 'verify A .*query failed' "$TMP/dnsd.log" && fail "the query was over before /healthz answered"
+for _ in $(seq 200); do grep -q 'skipping the [0-9]* other check' "$TMP/dnsd.log" && break; sleep 0.05; done
+grep -q 'query failed: .*skipping the [0-9]* other check' "$TMP/dnsd.log" || fail "verification did not time out and skip the rest"
+curl -s --max-time 2 "http://127.0.0.1:$MPORT/metrics" | grep -q '^l1net_dnsd_verify_errors_total 1$' \
+  || fail "verify error not counted"
+kill -CONT "$DNSMASQ_PID"
+kill "$DNSD_PID"
+wait "$DNSD_PID" || fail "dnsd exited non-zero after SIGTERM"
+DNSD_PID=""
+[ "$(q v20.example.test A)" = "192.0.2.120" ] || fail "v20 not served after dnsmasq resumed"
 kill -0 "$DNSMASQ_PID" || fail "dnsmasq died"
 log "PASS"

@@ -1,18 +1,26 @@
-// c-ares behind the DnsTransport seam. Each query runs c-ares' own select() loop to completion on
-// the caller's thread: it blocks the executor for at most timeout x tries (2 s x 2 by default),
-// once per changed name after a sync. (Hopping to a private thread pool corrupted the heap with
-// c-ares 1.18.1 here; a socket-integrated version can replace this behind the same seam.)
+// c-ares behind the DnsTransport seam, driven by the caller's Asio executor: no thread, no
+// blocking call. Each query gets its own channel; c-ares reports the sockets it opens and what it
+// waits for through ARES_OPT_SOCK_STATE_CB, and each such socket is watched with a non-owning
+// posix::stream_descriptor (released, never closed, before c-ares closes it); readiness and the
+// channel's timeout (ares_timeout) drive ares_process_fd. The query's callback runs inside
+// ares_process_fd and only records the answer and wakes the waiting coroutine; the channel is
+// destroyed from the coroutine afterwards, never from inside a c-ares callback.
 #include <algorithm>
 #include <array>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
 
 #include <ares.h>
 #include <arpa/inet.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <netdb.h>
-#include <sys/select.h>
 
 #include "l1net/dnsd/io/dns_transport.hpp"
 
@@ -31,47 +39,35 @@ struct Answer {
   RecordType type = RecordType::kA;
 };
 
-void onReply(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
-  auto* a = static_cast<Answer*>(arg);
-  a->done = true;
-  a->status = status;
-  if (status != ARES_SUCCESS) {
-    return;
-  }
-  if (a->type == RecordType::kAAAA) {
+void parseReply(Answer& a, unsigned char* abuf, int alen) {
+  if (a.type == RecordType::kAAAA) {
     std::array<ares_addr6ttl, 32> ttls{};
     int n = static_cast<int>(ttls.size());
-    // No hostent: with one here, c-ares 1.18.1 aborted with a double free (glibc) after the
-    // A query before it; the addrttl array is all we need.
-    hostent* host = nullptr;
-    a->status = ares_parse_aaaa_reply(abuf, alen, nullptr, ttls.data(), &n);
-    if (a->status == ARES_SUCCESS) {
+    a.status = ares_parse_aaaa_reply(abuf, alen, nullptr, ttls.data(), &n);
+    if (a.status == ARES_SUCCESS) {
       for (int i = 0; i < n; ++i) {
         std::array<char, INET6_ADDRSTRLEN> buf{};
         inet_ntop(AF_INET6, &ttls.at(static_cast<std::size_t>(i)).ip6addr, buf.data(), buf.size());
-        a->values.emplace_back(buf.data());
+        a.values.emplace_back(buf.data());
       }
-    }
-    if (host != nullptr) {
-      ares_free_hostent(host);
     }
     return;
   }
   std::array<ares_addrttl, 32> ttls{};
   int n = static_cast<int>(ttls.size());
   hostent* host = nullptr;
-  a->status = ares_parse_a_reply(abuf, alen, a->type == RecordType::kCNAME ? &host : nullptr,
-                                 ttls.data(), &n);
-  if (a->status == ARES_SUCCESS) {
-    if (a->type == RecordType::kCNAME) {
+  a.status = ares_parse_a_reply(abuf, alen, a.type == RecordType::kCNAME ? &host : nullptr,
+                                ttls.data(), &n);
+  if (a.status == ARES_SUCCESS) {
+    if (a.type == RecordType::kCNAME) {
       if (host != nullptr && host->h_name != nullptr) {
-        a->values.emplace_back(host->h_name);
+        a.values.emplace_back(host->h_name);
       }
     } else {
       for (int i = 0; i < n; ++i) {
         std::array<char, INET_ADDRSTRLEN> buf{};
         inet_ntop(AF_INET, &ttls.at(static_cast<std::size_t>(i)).ipaddr, buf.data(), buf.size());
-        a->values.emplace_back(buf.data());
+        a.values.emplace_back(buf.data());
       }
     }
   }
@@ -80,62 +76,173 @@ void onReply(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int a
   }
 }
 
+// One socket c-ares opened. The descriptor does not own the fd.
+struct Watch {
+  Watch(const asio::any_io_executor& ex, int fd) : desc(ex, fd) {}
+  asio::posix::stream_descriptor desc;
+  bool want_read = false;
+  bool want_write = false;
+  bool reading = false;
+  bool writing = false;
+  bool closed = false;
+};
+
+// One query: its channel, its sockets, its timer. Handlers hold a shared_ptr and do nothing
+// once `finished` (the channel is gone) or their Watch is closed.
+struct Query : std::enable_shared_from_this<Query> {
+  explicit Query(const asio::any_io_executor& e) : ex(e), timeout_timer(e), done_timer(e) {}
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  ~Query() {
+    if (channel != nullptr) {
+      ares_destroy(channel);
+    }
+    for (auto& [fd, w] : watches) {
+      (void)w->desc.release();  // never close c-ares' fd
+    }
+  }
+
+  asio::any_io_executor ex;
+  ares_channel channel = nullptr;
+  std::map<int, std::shared_ptr<Watch>> watches;
+  asio::steady_timer timeout_timer;
+  asio::steady_timer done_timer;  // cancelled when the answer is in
+  Answer answer;
+  bool finished = false;
+
+  static void onSockState(void* data, ares_socket_t fd, int readable, int writable) {
+    static_cast<Query*>(data)->sockState(fd, readable != 0, writable != 0);
+  }
+
+  static void onReply(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+    auto* q = static_cast<Query*>(arg);
+    q->answer.done = true;
+    q->answer.status = status;
+    if (status == ARES_SUCCESS) {
+      parseReply(q->answer, abuf, alen);
+    }
+    q->done_timer.cancel();
+  }
+
+  void sockState(int fd, bool readable, bool writable) {
+    auto it = watches.find(fd);
+    if (!readable && !writable) {  // c-ares is about to close fd
+      if (it != watches.end()) {
+        it->second->closed = true;
+        boost::system::error_code ignored;
+        it->second->desc.cancel(ignored);
+        (void)it->second->desc.release();
+        watches.erase(it);
+      }
+      return;
+    }
+    if (it == watches.end()) {
+      it = watches.emplace(fd, std::make_shared<Watch>(ex, fd)).first;
+    }
+    it->second->want_read = readable;
+    it->second->want_write = writable;
+    arm(it->second);
+  }
+
+  void arm(const std::shared_ptr<Watch>& w) {
+    auto self = shared_from_this();
+    if (w->want_read && !w->reading) {
+      w->reading = true;
+      w->desc.async_wait(asio::posix::descriptor_base::wait_read,
+                         [self, w](const boost::system::error_code& ec) {
+                           w->reading = false;
+                           self->ready(w, ec, true);
+                         });
+    }
+    if (w->want_write && !w->writing) {
+      w->writing = true;
+      w->desc.async_wait(asio::posix::descriptor_base::wait_write,
+                         [self, w](const boost::system::error_code& ec) {
+                           w->writing = false;
+                           self->ready(w, ec, false);
+                         });
+    }
+  }
+
+  void ready(const std::shared_ptr<Watch>& w, const boost::system::error_code& ec, bool read) {
+    if (ec || w->closed || finished) {
+      return;
+    }
+    const int fd = w->desc.native_handle();
+    ares_process_fd(channel, read ? fd : ARES_SOCKET_BAD, read ? ARES_SOCKET_BAD : fd);
+    if (!w->closed && !finished) {
+      arm(w);
+    }
+    armTimeout();
+  }
+
+  void armTimeout() {
+    if (finished || answer.done) {
+      return;
+    }
+    timeval tv{};
+    if (ares_timeout(channel, nullptr, &tv) == nullptr) {
+      return;
+    }
+    timeout_timer.expires_after(std::chrono::seconds(tv.tv_sec) +
+                                std::chrono::microseconds(tv.tv_usec));
+    timeout_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->finished) {
+        return;
+      }
+      ares_process_fd(self->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+      self->armTimeout();
+    });
+  }
+};
+
 class CaresTransport final : public DnsTransport {
  public:
   CaresTransport(asio::any_io_executor ex, std::string server, std::chrono::milliseconds timeout)
       : ex_(std::move(ex)), server_(std::move(server)), timeout_(timeout) {}
-  CaresTransport(const CaresTransport&) = delete;
-  CaresTransport& operator=(const CaresTransport&) = delete;
 
   asio::awaitable<Result<std::vector<std::string>>> query(std::string name,
                                                           RecordType type) override {
-    co_return blockingQuery(name, type);
-  }
-
- private:
-  Result<std::vector<std::string>> blockingQuery(const std::string& name, RecordType type) const {
+    auto q = std::make_shared<Query>(ex_);
+    q->answer.type = type;
     ares_options opts{};
     opts.timeout = static_cast<int>(timeout_.count());
     opts.tries = 2;
     opts.flags = ARES_FLAG_NOSEARCH;
-    ares_channel channel = nullptr;
-    if (ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS) !=
-        ARES_SUCCESS) {
-      return Errc::kUnsupported;
+    opts.sock_state_cb = &Query::onSockState;
+    opts.sock_state_cb_data = q.get();
+    if (ares_init_options(&q->channel, &opts,
+                          ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+                              ARES_OPT_SOCK_STATE_CB) != ARES_SUCCESS) {
+      q->channel = nullptr;
+      co_return Errc::kUnsupported;
     }
-    if (ares_set_servers_ports_csv(channel, server_.c_str()) != ARES_SUCCESS) {
-      ares_destroy(channel);
-      return Errc::kInvalidArgument;
+    if (ares_set_servers_ports_csv(q->channel, server_.c_str()) != ARES_SUCCESS) {
+      co_return Errc::kInvalidArgument;
     }
-    Answer a;
-    a.type = type;
+    q->done_timer.expires_at(asio::steady_timer::time_point::max());
     const int qtype = type == RecordType::kAAAA ? 28 : 1;  // AAAA : A (CNAME via the A chain)
-    ares_query(channel, name.c_str(), 1 /* C_IN */, qtype, onReply, &a);
-    while (!a.done) {
-      fd_set rd;
-      fd_set wr;
-      FD_ZERO(&rd);
-      FD_ZERO(&wr);
-      const int nfds = ares_fds(channel, &rd, &wr);
-      if (nfds == 0) {
-        break;
-      }
-      timeval tv{};
-      timeval* tvp = ares_timeout(channel, nullptr, &tv);
-      select(nfds, &rd, &wr, nullptr, tvp);
-      ares_process(channel, &rd, &wr);
+    ares_query(q->channel, name.c_str(), 1 /* C_IN */, qtype, &Query::onReply, q.get());
+    q->armTimeout();
+    while (!q->answer.done) {  // onReply cancels done_timer
+      co_await q->done_timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    ares_destroy(channel);
+    q->finished = true;
+    q->timeout_timer.cancel();
+    ares_destroy(q->channel);  // closes its sockets: sockState releases their watches
+    q->channel = nullptr;
+    const auto& a = q->answer;
     if (a.status == ARES_ENOTFOUND || a.status == ARES_ENODATA) {
-      return std::vector<std::string>{};
+      co_return std::vector<std::string>{};
     }
     if (a.status != ARES_SUCCESS) {
-      return a.status == ARES_ETIMEOUT ? make_error_code(std::errc::timed_out)
-                                       : make_error_code(std::errc::connection_refused);
+      co_return a.status == ARES_ETIMEOUT ? make_error_code(std::errc::timed_out)
+                                          : make_error_code(std::errc::connection_refused);
     }
-    return a.values;
+    co_return a.values;
   }
 
+ private:
   asio::any_io_executor ex_;
   std::string server_;
   std::chrono::milliseconds timeout_;

@@ -713,6 +713,18 @@ TEST_CASE("Syncer verifies changed names through the DnsTransport seam") {
     CHECK(reg.find("l1net_dnsd_verify_errors_total")->value() == 1);
     CHECK(dns.queries == std::vector<std::string>{"A new.example.com"});
   }
+  SUBCASE("after the server fails to answer, the other checks of the cycle are skipped") {
+    dns.queries.clear();
+    for (const char* n : {"n1.example.com", "n2.example.com", "n3.example.com"}) {
+      desired.records.push_back(a(n, "192.0.2.10"));
+      dns.failures[n] = make_error_code(std::errc::timed_out);
+    }
+    const auto rep2 = runCoro(ioc, s.runCycle(desired, 2));
+    CHECK(rep2.creates == 3);
+    CHECK(dns.queries == std::vector<std::string>{"A n1.example.com"});
+    CHECK(rep2.verify_skipped == 2);
+    CHECK(reg.find("l1net_dnsd_verify_errors_total")->value() == 1);
+  }
   runVoid(ioc, p.shutdown());
 }
 

@@ -1,5 +1,5 @@
 // The DNS seam of the verifier: ask one server for one name and type. CaresTransport (c-ares,
-// UDP then TCP on truncation) in production.
+// UDP then TCP on truncation, its sockets driven by the Asio executor) in production.
 #pragma once
 
 #include <chrono>
@@ -29,9 +29,9 @@ class DnsTransport {
                                                                          RecordType type) = 0;
 };
 
-// `server` is "IP" or "IP:port" ("[v6]:port" for IPv6). Each query blocks the calling thread
-// for at most timeout x 2 tries (see the .cpp). Throws std::invalid_argument for a bad server
-// (start-up configuration).
+// `server` is "IP" or "IP:port" ("[v6]:port" for IPv6). A query never blocks the executor's
+// thread; it completes within about timeout x 2 tries. Not thread-safe: run on `ex`. Throws
+// std::invalid_argument for a bad server (start-up configuration).
 [[nodiscard]] std::unique_ptr<DnsTransport> makeCaresTransport(
     boost::asio::any_io_executor ex, const std::string& server,
     std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));

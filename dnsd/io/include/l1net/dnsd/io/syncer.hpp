@@ -63,6 +63,7 @@ struct CycleReport {
   std::size_t failed = 0;
   std::size_t foreign_skipped = 0;
   std::size_t verify_mismatches = 0;
+  std::size_t verify_skipped = 0;  // checks not made after the verify server failed to answer
   std::vector<std::string> calls;  // dry_run: the calls that would have been made
 };
 
