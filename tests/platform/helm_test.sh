@@ -90,6 +90,19 @@ const piholeURL = readFileSync("config/dnsd.conf", "utf8").match(/^pihole-url = 
 const platformPool = yaml.load(readFileSync("config/metallb-pool.yaml", "utf8")).spec.addresses;
 check(`dnsd: --provider=pihole --pihole-url=${piholeURL} (config/dnsd.conf)`,
   dc.args.includes("--provider=pihole") && dc.args.includes(`--pihole-url=${piholeURL}`));
+const dnRole = find(dn, "Role", "l1net-dnsd"), dnCRole = find(dn, "ClusterRole", "l1net-dnsd");
+const dnRule = (o, group, res) => o.rules.find((r) => r.apiGroups.includes(group) && r.resources.includes(res));
+check("dnsd: --mode=kubernetes, --namespace, --ledger-configmap=l1net-dnsd-ledger",
+  dc.args.includes("--mode=kubernetes") && dc.args.includes("--namespace=l1net-system") &&
+  dc.args.includes("--ledger-configmap=l1net-dnsd-ledger"));
+check("dnsd RBAC: ledger ConfigMap get/create/update and ServiceL2Status read, in its namespace only",
+  dnRole.metadata.namespace === "l1net-system" &&
+  dnRule(dnRole, "", "configmaps")?.verbs.join() === "get,create,update" &&
+  dnRule(dnRole, "metallb.io", "servicel2statuses")?.verbs.join() === "get,list,watch" &&
+  !dnRule(dnCRole, "", "configmaps"));
+check("dnsd RBAC: Services and Ingresses list/watch cluster-wide",
+  ["list", "watch"].every((v) => dnRule(dnCRole, "", "services")?.verbs.includes(v) &&
+    dnRule(dnCRole, "networking.k8s.io", "ingresses")?.verbs.includes(v)));
 check("dnsd release: only dnsd (no controller, speaker, CRDs, pools)",
   !find(dn, "DaemonSet") && !find(dn, "CustomResourceDefinition") && !find(dn, "IPAddressPool") &&
   dn.filter((o) => o.kind === "Deployment").length === 1);

@@ -1,6 +1,7 @@
 #include "l1net/dnsd/ledger.hpp"
 
 #include <limits>
+#include <set>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -132,6 +133,38 @@ LedgerParse parseLedger(std::string_view text) {
       set.insert(std::move(r));
     }
   }
+  return out;
+}
+
+Ledger mergeLedger(const Ledger& base, const Ledger& ours, const Ledger& theirs) {
+  static const std::set<Record> kNone;
+  auto recordsOf = [](const Ledger& l, const std::string& id) -> const std::set<Record>& {
+    const auto it = l.instances.find(id);
+    return it == l.instances.end() ? kNone : it->second;
+  };
+  Ledger out = theirs;
+  std::set<std::string> ids;
+  for (const auto* l : {&base, &ours}) {
+    for (const auto& [id, recs] : l->instances) {
+      ids.insert(id);
+    }
+  }
+  for (const auto& id : ids) {
+    const auto& b = recordsOf(base, id);
+    const auto& o = recordsOf(ours, id);
+    auto& r = out.instances[id];
+    for (const auto& rec : o) {
+      if (!b.contains(rec)) {
+        r.insert(rec);  // added by us
+      }
+    }
+    for (const auto& rec : b) {
+      if (!o.contains(rec)) {
+        r.erase(rec);  // removed by us
+      }
+    }
+  }
+  std::erase_if(out.instances, [](const auto& kv) { return kv.second.empty(); });
   return out;
 }
 

@@ -196,6 +196,11 @@ asio::awaitable<CycleReport> Syncer::runCycle(const DesiredRecords& desired, dou
     if (auto w = co_await opts_.ledger_store->save(renderLedger(ledger_), &why); !w) {
       rep.ok = false;
       log_->error("ownership ledger: save failed: {}", why);
+    } else if (auto stored = parseLedger(*w); stored.error.empty()) {
+      if (!(stored.ledger == ledger_)) {
+        log_->info("ownership ledger: merged with another writer's changes");
+      }
+      ledger_ = std::move(stored.ledger);
     }
   } else if (ledger_changed && !opts_.ledger_path.empty()) {
     if (auto w = io::writeFileAtomically(opts_.ledger_path, renderLedger(ledger_)); !w) {

@@ -771,10 +771,10 @@ class MemoryLedgerStore final : public dnsd::LedgerStore {
     }
     co_return text;
   }
-  asio::awaitable<l1net::Result<void>> save(std::string t, std::string* /*why*/) override {
+  asio::awaitable<l1net::Result<std::string>> save(std::string t, std::string* /*why*/) override {
     text = std::move(t);
     ++saves;
-    co_return l1net::Result<void>{};
+    co_return text;
   }
 };
 

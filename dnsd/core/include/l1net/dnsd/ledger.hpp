@@ -30,4 +30,11 @@ struct LedgerParse {
 // Empty text is an empty ledger (first start).
 [[nodiscard]] LedgerParse parseLedger(std::string_view text);
 
+// Three-way merge for a ledger stored where another writer may change it (the Kubernetes-mode
+// ConfigMap, on a 409): `base` is what this writer last read or wrote, `ours` what it wants to
+// store now, `theirs` what is stored now. The result is theirs plus what we added since base,
+// minus what we removed since base: another writer's entries are never lost, and an entry is
+// only dropped when this writer dropped it. Instances left empty are removed.
+[[nodiscard]] Ledger mergeLedger(const Ledger& base, const Ledger& ours, const Ledger& theirs);
+
 }  // namespace l1net::dnsd

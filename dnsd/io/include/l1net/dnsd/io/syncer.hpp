@@ -41,7 +41,10 @@ class LedgerStore {
   LedgerStore& operator=(const LedgerStore&) = delete;
   // The stored ledger text; "" when nothing is stored yet. On error, *why says why.
   virtual boost::asio::awaitable<Result<std::string>> load(std::string* why) = 0;
-  virtual boost::asio::awaitable<Result<void>> save(std::string text, std::string* why) = 0;
+  // Stores `text`; returns the text now stored, which differs from `text` when another writer
+  // changed the store since the last load/save and the two were merged (mergeLedger). The
+  // Syncer continues from the returned ledger.
+  virtual boost::asio::awaitable<Result<std::string>> save(std::string text, std::string* why) = 0;
 };
 
 struct SyncOptions {
