@@ -75,8 +75,30 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto log = io::makeLogger("speaker");
-  const auto initial = io::loadInitialManifests(flags.manifests, *log);
-  if (!initial) {
+  boost::asio::io_context io;
+  const auto ex = io.get_executor();
+  metrics::Registry registry;
+  // The object source: initial sync first (invalid manifests: exit 2), snapshots after start().
+  io::FileObjectSourceOptions source_opts;
+  source_opts.registry = &registry;
+  io::FileObjectSource source(ex, flags.manifests, io::makeLogger("speaker.manifests"),
+                              source_opts);
+  std::vector<manifest::Node> initial_nodes;
+  io::SyncOutcome synced;
+  try {
+    source.initialSync([&](const io::SyncOutcome& outcome) {
+      synced = outcome;
+      if (outcome.snapshot != nullptr) {
+        initial_nodes = outcome.snapshot->nodes;
+      }
+      synced.snapshot = nullptr;
+    });
+  } catch (const std::exception& e) {
+    log->error("start-up failed: {}", e.what());
+    return 1;
+  }
+  if (!synced.ok) {
+    log->error("{}", synced.error);
     return 2;
   }
 
@@ -94,9 +116,6 @@ int main(int argc, char** argv) {
     options.announce.load_balancer_class = flags.lb_class;
   }
 
-  boost::asio::io_context io;
-  const auto ex = io.get_executor();
-  metrics::Registry registry;
   speaker::RawFrameSocketFactory sockets(ex);
   std::optional<speaker::Speaker> spk;
   try {
@@ -111,7 +130,7 @@ int main(int argc, char** argv) {
   // Failover: ownership = MetalLB's ranking over the live members of the heartbeat mesh.
   std::unique_ptr<speaker::Failover> failover;
   try {
-    failover = speaker::makeFailover(ex, mesh_settings, flags.node, initial->nodes,
+    failover = speaker::makeFailover(ex, mesh_settings, flags.node, initial_nodes,
                                      speaker::failoverSinks(*spk), io::makeLogger("speaker.mesh"));
   } catch (const std::invalid_argument& e) {
     log->error("{}", e.what());
@@ -122,7 +141,9 @@ int main(int argc, char** argv) {
   }
 
   io::HttpServer http(ex, io::makeLogger("speaker.http"));
-  io::serveMetrics(http, registry);
+  // /healthz: 503 naming the rejected manifest reload (the last good set is still announced).
+  io::serveMetrics(
+      http, registry, [] { return true; }, [&source] { return source.healthProblem(); });
   http.route("/metrics", [&registry, &failover, &spk](const io::HttpRequest& /*req*/) {
     failover->exportMetrics(registry);
     spk->pollKernelCounts();
@@ -143,7 +164,6 @@ int main(int argc, char** argv) {
   }
 
   speaker::LibnlNetlink netlink(ex, io::makeLogger("speaker.link"));
-  io::FileObjectSource source(ex, flags.manifests, io::makeLogger("speaker.manifests"));
   spk->onUsableChange([&failover](bool usable) { failover->setEligible(usable); });
   try {
     netlink.start([&spk](const std::vector<speaker::Link>& links) { spk->setLinks(links); });

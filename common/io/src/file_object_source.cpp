@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 
+#include "l1net/io/manifest_files.hpp"
 #include "l1net/io/object_source.hpp"
 #include "l1net/manifest/load.hpp"
 #include "l1net/metrics/registry.hpp"
@@ -37,24 +38,6 @@ struct Watch {
   bool all = false;
   std::set<std::string> names;
 };
-
-// The inputs of one load: the expanded file list with contents, and expansion errors.
-struct Fingerprint {
-  std::vector<std::string> expand_errors;
-  std::vector<std::pair<std::string, std::optional<std::string>>> files;
-  friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
-};
-
-// The file's bytes within the size limit; otherwise the error text (so a changed error, or a
-// file growing past the limit, still counts as a change). Never reads more than limit + 1 bytes.
-std::optional<std::string> readFile(const std::string& path, const manifest::LoadOptions& opts) {
-  std::string text;
-  std::string error;
-  if (!manifest::readManifestFile(path, opts, text, error)) {
-    return "\0error: " + error;
-  }
-  return text;
-}
 
 std::string parentOf(const std::string& path) {
   auto parent = fs::path(path).parent_path();
@@ -97,11 +80,12 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
       problem.clear();
     } else {
       ++failures;
-      problem = "last manifest reload rejected (" + std::to_string(errors.size()) + " errors";
+      error_summary = std::to_string(errors.size()) + " errors";
       if (!errors.empty()) {
-        problem += "; first: " + errors.front().format();
+        error_summary += "; first: " + errors.front().format();
       }
-      problem += "); still serving the last good set";
+      problem =
+          "last manifest reload rejected (" + error_summary + "); still serving the last good set";
     }
     if (failures_metric != nullptr) {
       if (!ok) {
@@ -111,8 +95,14 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  enum class Loaded : std::uint8_t { kUnchanged, kValid, kInvalid };
+
+  void open();
+  void initialSync(const SyncCallback& done);
   void start(Callback cb);
   void stop();
+  Loaded load(bool initial, manifest::ManifestSet& out);
+  void deliver(const manifest::ManifestSet& set);
   void read();
   void onRead(const boost::system::error_code& ec, std::size_t n);
   void schedule();
@@ -132,19 +122,24 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   std::set<std::pair<int, std::string>> writing;
   std::chrono::steady_clock::time_point last_write{};
   Callback on_snapshot;
-  std::optional<Fingerprint> last;
+  std::optional<ManifestRead> last;
+  // initialSync() ran since the last stop(); `synced_set` is its valid set, until start() takes it.
+  bool synced = false;
+  std::optional<manifest::ManifestSet> synced_set;
+  bool opened = false;
   std::uint64_t failures = 0;
   std::uint64_t delivered = 0;
   bool last_ok = true;
   std::string problem;
+  std::string error_summary;  // of the last rejected load: "N errors; first: <diagnostic>"
   metrics::Family* failures_metric = nullptr;
   metrics::Family* last_ok_metric = nullptr;
   bool running = false;
   alignas(inotify_event) std::array<char, 16 * 1024> buf{};
 };
 
-void FileObjectSource::Impl::start(Callback cb) {
-  if (running) {
+void FileObjectSource::Impl::open() {
+  if (opened) {
     return;
   }
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -152,17 +147,51 @@ void FileObjectSource::Impl::start(Callback cb) {
     throw std::system_error(errno, std::generic_category(), "inotify_init1");
   }
   inotify.assign(fd);
+  opened = true;
+  last.reset();
+}
+
+void FileObjectSource::Impl::initialSync(const SyncCallback& done) {
+  open();
+  synced = true;
+  synced_set.reset();
+  last.reset();
+  manifest::ManifestSet set;
+  if (load(true, set) != Loaded::kValid) {
+    done(SyncOutcome{.ok = false, .error = "manifests invalid (" + error_summary + ")"});
+    return;
+  }
+  synced_set = std::move(set);
+  done(SyncOutcome{.ok = true, .error = {}, .snapshot = &*synced_set});
+}
+
+void FileObjectSource::Impl::start(Callback cb) {
+  if (running) {
+    return;
+  }
+  open();  // the kernel queued every event since initialSync() set the watches
   on_snapshot = std::move(cb);
   running = true;
-  last.reset();
   read();
-  reload();
+  if (!synced) {
+    reload();
+    return;
+  }
+  synced = false;
+  if (synced_set) {
+    const auto set = std::move(*synced_set);
+    synced_set.reset();
+    deliver(set);
+  }
 }
 
 void FileObjectSource::Impl::stop() {
-  if (!running) {
+  synced = false;
+  synced_set.reset();
+  if (!opened) {
     return;
   }
+  opened = false;
   running = false;
   debounce.cancel();
   boost::system::error_code ignored;
@@ -290,42 +319,62 @@ void FileObjectSource::Impl::rewatch(const std::vector<std::string>& files) {
   watches = std::move(next);
 }
 
-void FileObjectSource::Impl::reload() {
-  // Watch first, then read: a change racing with the read still produces an event.
-  std::vector<manifest::Diagnostic> expand_errors;
-  const auto files = manifest::expandManifestPaths(paths, expand_errors);
+FileObjectSource::Impl::Loaded FileObjectSource::Impl::load(bool initial,
+                                                            manifest::ManifestSet& out) {
+  // Watch first, then read: a change racing with the read still produces an event. Each file is
+  // read once; the bytes both detect "unchanged" and are what gets decoded.
+  ManifestRead read;
+  const auto files = expandManifestPaths(paths, read.expand_errors);
   rewatch(files);
-  Fingerprint fp;
-  for (const auto& e : expand_errors) {
-    fp.expand_errors.push_back(e.format());
-  }
   for (const auto& f : files) {
-    fp.files.emplace_back(f, readFile(f, opts.load));
+    manifest::ManifestFile file;
+    file.name = f;
+    if (!readManifestFile(f, opts.load, file.text, file.read_error)) {
+      file.text.clear();
+    }
+    read.files.push_back(std::move(file));
   }
-  if (last && *last == fp) {
+  if (last && *last == read) {
     log->debug("manifests unchanged");
-    return;
+    return Loaded::kUnchanged;
   }
-  last = std::move(fp);
+  last = std::move(read);
 
-  auto result = manifest::loadManifestPaths(paths, opts.load);
+  auto result = manifest::loadManifestFiles(last->files, last->expand_errors);
   for (const auto& w : result.warnings) {
     log->warn("manifest warning: {}", w.format());
   }
   if (!result.ok()) {
     recordOutcome(false, result.errors);
+    const auto level = initial ? spdlog::level::err : spdlog::level::warn;
     for (const auto& e : result.errors) {
-      log->warn("manifest error: {}", e.format());
+      log->log(level, "manifest error: {}", e.format());
     }
-    log->warn("manifests rejected ({} errors); keeping the last good set", result.errors.size());
-    return;
+    if (initial) {
+      log->error("manifests invalid: {} errors", result.errors.size());
+    } else {
+      log->warn("manifests rejected ({} errors); keeping the last good set", result.errors.size());
+    }
+    return Loaded::kInvalid;
   }
   recordOutcome(true, {});
-  ++delivered;
   log->info("manifests loaded from {} files", files.size());
+  out = std::move(result.set);
+  return Loaded::kValid;
+}
+
+void FileObjectSource::Impl::deliver(const manifest::ManifestSet& set) {
+  ++delivered;
   if (on_snapshot) {
     auto cb = on_snapshot;  // the callback may stop() us
-    cb(result.set);
+    cb(set);
+  }
+}
+
+void FileObjectSource::Impl::reload() {
+  manifest::ManifestSet set;
+  if (load(false, set) == Loaded::kValid) {
+    deliver(set);
   }
 }
 
@@ -335,6 +384,8 @@ FileObjectSource::FileObjectSource(asio::any_io_executor ex, std::vector<std::st
     : impl_(std::make_shared<Impl>(std::move(ex), std::move(paths), std::move(logger), opts)) {}
 
 FileObjectSource::~FileObjectSource() { impl_->stop(); }
+
+void FileObjectSource::initialSync(SyncCallback done) { impl_->initialSync(done); }
 
 void FileObjectSource::start(Callback on_snapshot) { impl_->start(std::move(on_snapshot)); }
 
@@ -351,7 +402,7 @@ std::string FileObjectSource::healthProblem() const { return impl_->problem; }
 std::optional<manifest::ManifestSet> loadInitialManifests(const std::vector<std::string>& paths,
                                                           spdlog::logger& logger,
                                                           const manifest::LoadOptions& opts) {
-  auto result = manifest::loadManifestPaths(paths, opts);
+  auto result = loadManifestPaths(paths, opts);
   for (const auto& w : result.warnings) {
     logger.warn("manifest warning: {}", w.format());
   }

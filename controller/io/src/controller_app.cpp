@@ -16,10 +16,11 @@
 #include <boost/program_options.hpp>
 #include <spdlog/spdlog.h>
 
-#include "l1net/controller/io/pool_metrics.hpp"
+#include "l1net/controller/io/controller_daemon.hpp"
 #include "l1net/controller/io/state_file.hpp"
-#include "l1net/controller/release_hold.hpp"
+#include "l1net/controller/io/status_sink.hpp"
 #include "l1net/io/http_server.hpp"
+#include "l1net/io/manifest_files.hpp"
 #include "l1net/io/object_source.hpp"
 #include "l1net/io/signals.hpp"
 #include "l1net/manifest/emit.hpp"
@@ -30,24 +31,6 @@ namespace l1net::controller {
 namespace {
 
 namespace po = boost::program_options;
-
-void logResult(spdlog::logger& logger, const ReconcileResult& result) {
-  for (const auto& d : result.services) {
-    for (const auto& e : d.events) {
-      if (e.type == EventType::kWarning) {
-        logger.warn("service {}: {}: {}", d.key, e.reason, e.message);
-      } else {
-        logger.info("service {}: {}: {}", d.key, e.reason, e.message);
-      }
-    }
-    if (d.error && d.events.empty()) {
-      logger.warn("service {}: {}", d.key, *d.error);
-    }
-  }
-  for (const auto& key : result.released) {
-    logger.info("service {}: deleted, its IPs are free", key);
-  }
-}
 
 // The previous services from the state file; nullopt = stop (errors already reported).
 // Stale temp files are removed first. Errors go to `errors`, each naming the file.
@@ -86,9 +69,22 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
   ControllerOptions opts;
   std::string output;
   std::string lb_class;
+  std::string mode = "file";
+  std::string leader_elect;
   double release_hold_s = 30.0;
-  po::options_description desc("Usage: l1net-controller --manifests PATH... [options]\nOptions");
+  po::options_description desc(
+      "Usage: l1net-controller --manifests PATH... [options]\n"
+      "       l1net-controller --mode kubernetes [--kubeconfig FILE] [options]\nOptions");
   desc.add_options()("help,h", "show this help")(
+      "mode", po::value<std::string>(&mode)->default_value("file"),
+      "file (--manifests in, --state out) or kubernetes (the API server)")(
+      "kubeconfig", po::value<std::string>(&opts.kubeconfig),
+      "kubernetes mode: kubeconfig file (default: the in-cluster service account)")(
+      "namespace", po::value<std::string>(&opts.kube_namespace)->default_value(opts.kube_namespace),
+      "kubernetes mode: namespace of the pools, advertisements and the leader Lease")(
+      "leader-elect", po::value<std::string>(&leader_elect)->implicit_value("true"),
+      "kubernetes mode: elect a leader with Lease l1net-controller; only the leader writes "
+      "(default true; --leader-elect=false to turn off)")(
       "manifests", po::value<std::vector<std::string>>(&opts.manifests)->multitoken()->composing(),
       "manifest files or directories (*.yaml, *.yml); repeatable")(
       "state", po::value<std::string>(&opts.state),
@@ -122,8 +118,25 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
     out << desc << "\n";
     return {std::nullopt, kExitOk};
   }
-  if (opts.manifests.empty()) {
+  if (mode == "kubernetes") {
+    opts.mode = Mode::kKubernetes;
+  } else if (mode != "file") {
+    err << "l1net-controller: --mode must be file or kubernetes, not '"
+        << l1net::io::escapeForLog(mode) << "'\n";
+    return {std::nullopt, kExitInvalid};
+  }
+  if (leader_elect == "false" || leader_elect == "0") {
+    opts.leader_elect = false;
+  } else if (!leader_elect.empty() && leader_elect != "true" && leader_elect != "1") {
+    err << "l1net-controller: --leader-elect must be true or false\n";
+    return {std::nullopt, kExitInvalid};
+  }
+  if (opts.mode == Mode::kFile && opts.manifests.empty()) {
     err << "l1net-controller: --manifests is required\n" << desc << "\n";
+    return {std::nullopt, kExitInvalid};
+  }
+  if (opts.mode == Mode::kKubernetes && (!opts.manifests.empty() || opts.once)) {
+    err << "l1net-controller: --manifests and --once are file mode only\n";
     return {std::nullopt, kExitInvalid};
   }
   if (output == "json") {
@@ -143,6 +156,9 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
     return {std::nullopt, kExitInvalid};
   }
   opts.release_hold = std::chrono::milliseconds(static_cast<std::int64_t>(release_hold_s * 1000));
+  if (opts.mode == Mode::kKubernetes) {
+    opts.release_hold = std::chrono::milliseconds(0);  // deletes are explicit: release at once
+  }
   return {std::move(opts), kExitOk};
 }
 
@@ -156,7 +172,7 @@ std::string renderOutput(const ReconcileResult& result, OutputFormat format) {
 int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err) {
   const auto logger = l1net::io::makeLogger("controller");
   auto loaded =
-      manifest::loadManifestPaths(opts.manifests, {.max_file_bytes = opts.max_manifest_bytes});
+      l1net::io::loadManifestPaths(opts.manifests, {.max_file_bytes = opts.max_manifest_bytes});
   for (const auto& w : loaded.warnings) {
     err << "warning: " << l1net::io::escapeForLog(w.format()) << "\n";
   }
@@ -192,45 +208,53 @@ int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err)
 
 int runDaemon(const ControllerOptions& opts) {
   const auto logger = l1net::io::makeLogger("controller");
-  const manifest::LoadOptions load_opts{.max_file_bytes = opts.max_manifest_bytes};
-  if (!l1net::io::loadInitialManifests(opts.manifests, *logger, load_opts)) {
+  if (opts.mode != Mode::kFile) {
+    logger->error("--mode kubernetes is not available in this build yet");
     return kExitInvalid;
   }
-  std::vector<std::string> state_errors;
-  auto loaded_state = loadState(opts, *logger, state_errors);
-  if (!loaded_state) {
-    for (const auto& e : state_errors) {
-      logger->error("state file: {}", e);
-    }
-    return kExitFailure;
-  }
-  std::vector<manifest::Service> current = std::move(*loaded_state);
-  if (!opts.state.empty()) {
-    logger->info("state file {}: {} services", opts.state, current.size());
-  }
-
   boost::asio::io_context ioc;
   metrics::Registry registry;
-  PoolMetrics pool_metrics(registry);
-  auto& reconciles = registry.counter("l1net_controller_reconciles_total",
-                                      "Reconciles of a valid manifest snapshot");
-  auto& write_errors = registry.counter("l1net_controller_state_write_errors_total",
-                                        "Failed writes of the state file");
-  auto& held_gauge = registry.gauge("l1net_controller_held_services",
-                                    "Services removed from the manifests whose IPs are held");
-  bool reconciled = false;
-  std::string state_problem;  // "" = the state file holds the last result
 
+  // The two seams, chosen by configuration: where snapshots come from, where results go.
   l1net::io::FileObjectSourceOptions source_opts;
   source_opts.registry = &registry;
-  source_opts.load = load_opts;
+  source_opts.load = {.max_file_bytes = opts.max_manifest_bytes};
   l1net::io::FileObjectSource source(ioc.get_executor(), opts.manifests,
                                      l1net::io::makeLogger("controller.source"), source_opts);
+  StateFileSink sink(ioc.get_executor(),
+                     {.path = opts.state,
+                      .recover = opts.state_recover,
+                      .dry_run = opts.dry_run,
+                      .retry_initial = opts.state_retry_initial,
+                      .retry_max = opts.state_retry_max,
+                      .write = {}},
+                     l1net::io::makeLogger("controller.state"), &registry);
+
+  const bool print = opts.output != OutputFormat::kNone || opts.dry_run;
+  ControllerDaemon daemon(ioc.get_executor(), source, sink, registry, logger,
+                          {.lb_class = opts.lb_class,
+                           .release_hold = opts.release_hold,
+                           .print = print ? &std::cout : nullptr,
+                           .print_json = opts.output == OutputFormat::kJson});
 
   l1net::io::HttpServer server(ioc.get_executor(), l1net::io::makeLogger("controller.http"));
+  std::optional<l1net::io::StopSignal> stop;
+  int exit_code = kExitOk;
+  bool failed = false;
+  daemon.start([&](int code) {
+    exit_code = code;
+    failed = true;
+    server.stop();
+    stop.reset();
+    ioc.stop();
+  });
+  if (failed) {
+    return exit_code;  // the file source syncs synchronously: invalid manifests, bad state
+  }
+
   l1net::io::serveMetrics(
-      server, registry, [&] { return reconciled; },
-      [&] { return state_problem.empty() ? source.healthProblem() : state_problem; });
+      server, registry, [&] { return daemon.reconciled(); },
+      [&] { return daemon.healthProblem(); });
   const auto bound = server.listen(opts.metrics_addr);
   if (!bound) {
     logger->error("metrics address {}: {}", opts.metrics_addr, bound.error().message());
@@ -238,105 +262,13 @@ int runDaemon(const ControllerOptions& opts) {
   }
   logger->info("serving /metrics and /healthz on {}:{}", bound->address().to_string(),
                bound->port());
-
-  // State writes: the newest text is written; a failure is retried with backoff until it works.
-  std::string last_written;
-  std::string pending;
-  boost::asio::steady_timer retry(ioc);
-  std::chrono::milliseconds backoff = opts.state_retry_initial;
-  bool retry_pending = false;
-  std::function<void()> write_state = [&] {
-    if (pending == last_written) {
-      state_problem.clear();
-      return;
-    }
-    if (const auto written = writeStateFile(opts.state, pending); !written) {
-      write_errors.inc();
-      state_problem = describeWriteError(opts.state, written.error()) + "; retrying";
-      logger->warn("{}; retrying in {} ms", describeWriteError(opts.state, written.error()),
-                   backoff.count());
-      retry.expires_after(backoff);
-      retry_pending = true;
-      retry.async_wait([&](const boost::system::error_code& ec) {
-        retry_pending = false;
-        if (!ec) {
-          write_state();
-        }
-      });
-      backoff = std::min(backoff * 2, opts.state_retry_max);
-      return;
-    }
-    backoff = opts.state_retry_initial;
-    if (!state_problem.empty()) {
-      logger->info("state file {} written after earlier failures", opts.state);
-    }
-    state_problem.clear();
-    last_written = pending;
-    logger->info("state file {} written: {} services", opts.state, current.size());
-  };
-
-  ReleaseHold hold(opts.release_hold);
-  boost::asio::steady_timer hold_timer(ioc);
-  std::optional<manifest::ManifestSet> last_set;
-  const bool print = opts.output != OutputFormat::kNone || opts.dry_run;
-  const OutputFormat format =
-      opts.output == OutputFormat::kNone ? OutputFormat::kYaml : opts.output;
-  std::function<void()> reconcile_last = [&] {
-    const auto now = ReleaseHold::Clock::now();
-    ReconcileInput input = makeInput(*last_set, current, opts.lb_class);
-    std::vector<std::string> expired;
-    input.held = hold.due(now, expired);
-    input.hold_vanished = hold.enabled();
-    for (const auto& key : expired) {
-      logger->info("service {}: release hold of {} ms over, its IPs are free", key,
-                   opts.release_hold.count());
-    }
-    const ReconcileResult result = reconcile(std::move(input));
-    reconciles.inc();
-    logResult(*logger, result);
-    for (const auto& key : hold.record(result, now)) {
-      logger->info("service {}: gone from the manifests; its IPs are held for it for {} ms", key,
-                   opts.release_hold.count());
-    }
-    held_gauge.set({}, static_cast<double>(hold.size()));
-    if (const auto next = hold.nextExpiry()) {
-      hold_timer.expires_at(*next);
-      hold_timer.async_wait([&](const boost::system::error_code& ec) {
-        if (!ec) {
-          reconcile_last();
-        }
-      });
-    } else {
-      hold_timer.cancel();
-    }
-    current = stateServices(result);
-    pool_metrics.update(result.pools);
-    reconciled = true;
-    if (!opts.state.empty() && !opts.dry_run) {
-      pending = renderState(current);
-      if (!retry_pending) {
-        write_state();  // else the pending retry writes the newest text
-      }
-    }
-    if (print) {
-      std::cout << renderOutput(result, format) << std::flush;
-    }
-  };
-  const auto apply = [&](const manifest::ManifestSet& set) {
-    last_set = set;
-    reconcile_last();
-  };
-
-  source.start(apply);
-  auto stop = l1net::io::awaitStopSignal(ioc.get_executor(), [&](int signal) {
+  stop.emplace(l1net::io::awaitStopSignal(ioc.get_executor(), [&](int signal) {
     logger->info("signal {}: stopping", signal);
-    source.stop();
+    daemon.stop();
     server.stop();
-    retry.cancel();
-    hold_timer.cancel();
-  });
+  }));
   ioc.run();
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace l1net::controller

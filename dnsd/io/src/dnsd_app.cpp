@@ -24,6 +24,7 @@
 #include "l1net/dnsd/providers/pihole.hpp"
 #include "l1net/dnsd/sources.hpp"
 #include "l1net/io/http_server.hpp"
+#include "l1net/io/manifest_files.hpp"
 #include "l1net/io/object_source.hpp"
 #include "l1net/io/signals.hpp"
 #include "l1net/manifest/load.hpp"
@@ -71,7 +72,7 @@ std::optional<std::vector<manifest::Service>> readControllerState(const std::str
   if (::stat(path.c_str(), &st) != 0) {
     return std::vector<manifest::Service>{};
   }
-  auto r = manifest::loadManifestPaths({path});
+  auto r = l1net::io::loadManifestPaths({path});
   if (!r.ok()) {
     for (const auto& d : r.errors) {
       log.warn("controller state: {}", d.format());

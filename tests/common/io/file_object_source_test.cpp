@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -306,4 +307,76 @@ TEST_CASE("FakeObjectSource") {
   src.stop();
   CHECK_FALSE(fake.push({}));
   CHECK(calls == 1);
+}
+
+TEST_CASE("FileObjectSource::initialSync") {
+  const auto log = io::makeLogger("test.source");
+  boost::asio::io_context ioc;
+  TempDir tmp;
+  const auto file = tmp.path() / "m.yaml";
+  struct Case {
+    const char* name;
+    std::string text;  // "" = missing file
+    bool want_ok;
+    std::string want_error;  // substring of SyncOutcome::error
+  };
+  const std::vector<Case> cases = {
+      {"valid: ok, then start() delivers the synced set", pool("a"), true, ""},
+      {"invalid: not ok, naming file and field", pool("a", "banana"), false, "m.yaml:8: "},
+      {"missing: not ok, naming the path", "", false, "m.yaml: no such file or directory"},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      fs::remove(file);
+      if (!c.text.empty()) {
+        put(file, c.text);
+      }
+      io::FileObjectSource src(ioc.get_executor(), {file.string()}, log,
+                               io::FileObjectSourceOptions{20ms});
+      std::optional<io::SyncOutcome> outcome;
+      std::size_t synced_pools = 0;
+      src.initialSync([&](const io::SyncOutcome& o) {
+        outcome = o;
+        if (o.snapshot != nullptr) {
+          synced_pools = o.snapshot->pools.size();
+        }
+      });
+      REQUIRE(outcome.has_value());  // the file source syncs synchronously
+      CHECK(outcome->ok == c.want_ok);
+      CHECK(outcome->error.find(c.want_error) != std::string::npos);
+      CHECK(src.reloadFailures() == (c.want_ok ? 0U : 1U));
+      std::vector<std::string> seen;
+      src.start(
+          [&seen](const manifest::ManifestSet& s) { seen.push_back(s.pools.at(0).meta.name); });
+      if (c.want_ok) {
+        CHECK(synced_pools == 1);
+        CHECK(seen == std::vector<std::string>{"a"});
+      } else {
+        CHECK(seen.empty());
+        CHECK(src.healthProblem().find("last manifest reload rejected") != std::string::npos);
+      }
+      src.stop();
+    }
+  }
+}
+
+TEST_CASE("FileObjectSource: an edit between initialSync and start is not lost") {
+  const auto log = io::makeLogger("test.source");
+  boost::asio::io_context ioc;
+  TempDir tmp;
+  const auto file = tmp.path() / "m.yaml";
+  put(file, pool("a"));
+  io::FileObjectSource src(ioc.get_executor(), {file.string()}, log,
+                           io::FileObjectSourceOptions{20ms});
+  bool ok = false;
+  src.initialSync([&ok](const io::SyncOutcome& o) { ok = o.ok; });
+  REQUIRE(ok);
+  put(file, pool("b"));  // before start(): the watch set by initialSync queues it
+  std::vector<std::string> seen;
+  src.start([&seen](const manifest::ManifestSet& s) { seen.push_back(s.pools.at(0).meta.name); });
+  CHECK(runUntil(
+      ioc, [&] { return seen.size() == 2; }, 5s));
+  CHECK(seen == std::vector<std::string>{"a", "b"});
+  CHECK(src.snapshots() == 2);
+  src.stop();
 }

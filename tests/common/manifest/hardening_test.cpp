@@ -1,14 +1,13 @@
-// issue 8 #7, #9, #10, #14: duplicate Services, bounded files, Kubernetes name rules, the nesting
-// limit named, and documents parsed one at a time with the right line numbers.
+// issue 8 #7, #10, #14: duplicate Services, Kubernetes name rules, the nesting
+// limit named, and documents parsed one at a time with the right line numbers (bounded files:
+// tests/common/io/manifest_files_test.cpp).
 #include <string>
 #include <vector>
 
 #include "l1net/manifest/load.hpp"
 #include "l1net/testing/doctest.hpp"
-#include "l1net/testing/temp_dir.hpp"
 
 namespace manifest = l1net::manifest;
-using l1net::testing::TempDir;
 
 namespace {
 
@@ -37,10 +36,10 @@ TEST_CASE("duplicate Services name both positions (issue 8 #7)") {
     CHECK(text.find("again at s.yaml:10") != std::string::npos);
   }
   SUBCASE("two files") {
-    const TempDir dir;
-    const auto a = dir.write("a.yaml", svc("web", "apps"));
-    const auto b = dir.write("b.yaml", svc("other") + "---\n" + svc("web", "apps"));
-    const auto r = manifest::loadManifestPaths({a, b});
+    const std::string a = "/m/a.yaml";
+    const std::string b = "/m/b.yaml";
+    const auto r = manifest::loadManifestFiles(
+        {{a, svc("web", "apps"), ""}, {b, svc("other") + "---\n" + svc("web", "apps"), ""}});
     REQUIRE(r.errors.size() == 1);
     const auto text = allErrors(r);
     CHECK(text.find("Service \"apps/web\"") != std::string::npos);
@@ -89,35 +88,6 @@ TEST_CASE("object names and namespaces follow Kubernetes' DNS rules (issue 8 #10
         CHECK_MESSAGE(allErrors(r).find(c.want) != std::string::npos, allErrors(r));
       }
     }
-  }
-}
-
-TEST_CASE("manifest files are bounded (issue 8 #9)") {
-  const TempDir dir;
-  SUBCASE("/dev/zero: a clear error, not an endless read") {
-    const auto r = manifest::loadManifestPaths({"/dev/zero"});
-    REQUIRE(r.errors.size() == 1);
-    CHECK(r.errors[0].format() ==
-          "/dev/zero: not a regular file (a character device); manifests must be regular files");
-  }
-  SUBCASE("over the limit") {
-    std::string big;
-    for (int i = 0; i < 100; ++i) {
-      big += "---\n" + svc("s" + std::to_string(i));
-    }
-    const auto path = dir.write("big.yaml", big);
-    const auto r = manifest::loadManifestPaths({path}, {.max_file_bytes = 1000});
-    REQUIRE(r.errors.size() == 1);
-    CHECK(r.errors[0].format() == path + ": file is " + std::to_string(big.size()) +
-                                      " bytes, over the limit of 1000 bytes per manifest file "
-                                      "(raise it with --max-manifest-bytes)");
-    CHECK(r.set.services.empty());
-    const auto raised = manifest::loadManifestPaths({path}, {.max_file_bytes = big.size()});
-    CHECK(raised.ok());
-    CHECK(raised.set.services.size() == 100);
-  }
-  SUBCASE("default limit is 16 MiB") {
-    CHECK(manifest::LoadOptions{}.max_file_bytes == 16U * 1024U * 1024U);
   }
 }
 

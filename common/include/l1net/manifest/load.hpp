@@ -6,7 +6,9 @@
 // error is left out of the set; unknown kinds produce one warning per kind and are skipped.
 // Lenient where Kubernetes' own YAML is lenient: string fields take any scalar, booleans take YAML
 // 1.1 forms (yes/no/on/off), null means "absent", unknown fields are ignored.
-// Pure apart from loadManifestPaths/expandManifestPaths, which read the file system.
+// Pure: bytes in, objects and diagnostics out. Reading files (expanding --manifests paths, the
+// size limit, the file-system errors) is l1net::io's job (l1net/io/manifest_files.hpp), which
+// reads each file once and hands the bytes here.
 #pragma once
 
 #include <cstddef>
@@ -50,20 +52,20 @@ struct LoadOptions {
 // yaml-cpp's recursion limit (DepthGuard): deeper nesting is refused.
 inline constexpr int kMaxYamlDepth = 2000;
 
-// Expands paths, reads every file, decodes all documents and validates the union.
-[[nodiscard]] LoadResult loadManifestPaths(const std::vector<std::string>& paths,
-                                           const LoadOptions& opts = {});
+// One manifest file as io read it: its name (as the user gave it; used in diagnostics) and its
+// bytes, or why it could not be read (read_error non-empty; text is then ignored).
+struct ManifestFile {
+  std::string name;
+  std::string text;
+  std::string read_error;
+  friend bool operator==(const ManifestFile&, const ManifestFile&) = default;
+};
 
-// Reads one manifest file within opts.max_file_bytes; on failure returns false and sets `error` to
-// the reason ("not a regular file ...", "N bytes, over the limit ..."). Shared with the watcher.
-[[nodiscard]] bool readManifestFile(const std::string& file, const LoadOptions& opts,
-                                    std::string& text, std::string& error);
-
-// A directory stands for its *.yaml / *.yml regular files (not recursive, dot files skipped) in
-// byte order of their names; a file stands for itself whatever its name; a missing path is an
-// error. Order of the arguments is kept.
-[[nodiscard]] std::vector<std::string> expandManifestPaths(const std::vector<std::string>& paths,
-                                                           std::vector<Diagnostic>& errors);
+// Decodes every file's documents in order and validates the union. `errors` are problems found
+// before reading (e.g. a missing path); they come first. An unreadable file is one error naming
+// it (line 0) and contributes no objects.
+[[nodiscard]] LoadResult loadManifestFiles(const std::vector<ManifestFile>& files,
+                                           std::vector<Diagnostic> errors = {});
 
 // Decodes one already-parsed document (a single object, or a List / <Kind>List with items) into
 // set. Kubernetes mode feeds API JSON parsed by yaml-cpp through this. Errors and warnings are

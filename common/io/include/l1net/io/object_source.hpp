@@ -1,8 +1,12 @@
 // Where a daemon's objects come from: manifest files (file mode) or, later, the Kubernetes API.
 //
 // Design note: a source delivers whole, valid snapshots (manifest::ManifestSet); consumers
-// reconcile against each snapshot and never see a half-applied or invalid set. FileObjectSource
-// watches --manifests paths with inotify; a Kubernetes source will implement the same seam.
+// reconcile against each snapshot and never see a half-applied or invalid set. A daemon drives
+// every source the same way:
+//   source.initialSync(done);   // done(outcome) once: the first complete view, or why not
+//   source.start(on_snapshot);  // after done(ok): the synced snapshot first, then every change
+// FileObjectSource (here) loads --manifests once and watches them with inotify; the Kubernetes
+// source (l1net::kubeapi::KubeObjectSource) lists every informer, then watches.
 #pragma once
 
 #include <chrono>
@@ -28,17 +32,36 @@ class Registry;
 
 namespace l1net::io {
 
+// The outcome of ObjectSource::initialSync. Not ok = the daemon cannot start from this source
+// (file mode: invalid manifests, exit 2); `error` is one line saying why (details were logged).
+struct SyncOutcome {
+  bool ok = true;
+  std::string error;
+  // When ok: the synced snapshot, valid only during the callback (for what a daemon must know
+  // before it starts, e.g. the speaker's first mesh peers). start() delivers it again.
+  const manifest::ManifestSet* snapshot = nullptr;
+};
+
 class ObjectSource {
  public:
   using Callback = std::function<void(const manifest::ManifestSet&)>;
+  using SyncCallback = std::function<void(const SyncOutcome&)>;
 
   virtual ~ObjectSource();
   ObjectSource() = default;
   ObjectSource(const ObjectSource&) = delete;
   ObjectSource& operator=(const ObjectSource&) = delete;
 
-  // Begins delivering snapshots to on_snapshot, always on the source's executor thread. The first
-  // snapshot may be delivered before start() returns.
+  // Brings the source to its first complete view and calls `done` exactly once, on the source's
+  // executor thread (possibly before initialSync returns). File: the manifests are read and
+  // validated once, synchronously. API: done when every informer has listed (list failures are
+  // retried with backoff meanwhile; only an error retrying cannot heal is reported as not ok).
+  // Changes after the sync are not lost: start() delivers them.
+  virtual void initialSync(SyncCallback done) = 0;
+  // Begins delivering snapshots to on_snapshot, always on the source's executor thread. After a
+  // successful initialSync the first snapshot is the synced one (delivered before start()
+  // returns, or soon after). Without initialSync, start() syncs first (an invalid initial set is
+  // then logged and the source waits for a valid change).
   virtual void start(Callback on_snapshot) = 0;
   // No callback is made after stop() returns. Idempotent.
   virtual void stop() = 0;
@@ -61,7 +84,7 @@ struct FileObjectSourceOptions {
   manifest::LoadOptions load;
 };
 
-// Loads the manifest paths (files or directories, as manifest::expandManifestPaths) and watches
+// Loads the manifest paths (files or directories, as io::expandManifestPaths) and watches
 // them: in-place writes, editors that write a temp file and rename it over, files deleted and
 // recreated, files created later in a watched directory, and the directories themselves being
 // replaced. A file still open for writing is never read half-written: reloads wait for
@@ -70,10 +93,13 @@ struct FileObjectSourceOptions {
 // A valid changed set is delivered to the callback. An invalid set logs every error (warn, one
 // line per diagnostic), bumps reloadFailures() and keeps the last good snapshot (no callback).
 //
-// start() loads synchronously: when the set is valid, on_snapshot runs before start() returns;
-// when not, the errors are logged and the source waits for a valid edit. Apps that must refuse
-// to start on an invalid set (exit 2) check loadInitialManifests() first.
-// start() throws std::system_error when inotify is unavailable (start-up error).
+// initialSync() loads synchronously, logging every warning (warn) and error (error), and reports
+// an invalid set as not ok with the first error (apps exit 2). start() then delivers that set
+// before returning and watches from there: the watches were set before the files were read, so an
+// edit made between initialSync() and start() is seen. start() without initialSync() loads
+// synchronously too: a valid set is delivered before start() returns; an invalid one is logged and
+// the source waits for a valid edit.
+// initialSync()/start() throw std::system_error when inotify is unavailable (start-up error).
 // Not thread-safe: use from the executor's thread.
 class FileObjectSource final : public ObjectSource {
  public:
@@ -81,6 +107,7 @@ class FileObjectSource final : public ObjectSource {
                    std::shared_ptr<spdlog::logger> logger, FileObjectSourceOptions opts = {});
   ~FileObjectSource() override;
 
+  void initialSync(SyncCallback done) override;
   void start(Callback on_snapshot) override;
   void stop() override;
 
@@ -99,13 +126,14 @@ class FileObjectSource final : public ObjectSource {
   std::shared_ptr<Impl> impl_;
 };
 
-// For daemons with a FileObjectSource: /healthz healthy = own() && source.lastReloadOk(), and its
-// body names the rejected reload. Wire it as
+// For daemons: /healthz healthy = own() && source.healthProblem().empty(), and its body names the
+// rejected reload. Wire it as
 //   FileObjectSourceOptions opts; opts.registry = &registry;            // the metrics
 //   serveMetrics(server, registry, [&] { return own_ok; }, [&] { return source.healthProblem(); });
 
-// Start-up helper: loads `paths`, logs every warning (warn) and error (error) as formatted
-// diagnostics, and returns the set only when there were no errors.
+// File-only start-up helper (for daemons that have no ObjectSource yet): loads `paths` (each file
+// read once), logs every warning (warn) and error (error) as formatted diagnostics, and returns the
+// set only when there were no errors.
 [[nodiscard]] std::optional<manifest::ManifestSet> loadInitialManifests(
     const std::vector<std::string>& paths, spdlog::logger& logger,
     const manifest::LoadOptions& opts = {});

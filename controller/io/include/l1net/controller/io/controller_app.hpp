@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "l1net/controller/io/controller_daemon.hpp"
 #include "l1net/controller/reconciler.hpp"
 #include "l1net/io/logging.hpp"
 #include "l1net/manifest/load.hpp"
@@ -25,7 +26,15 @@ inline constexpr int kExitInvalid = 2;
 
 enum class OutputFormat : std::uint8_t { kNone, kYaml, kJson };
 
+// --mode: where objects come from and results go. File: --manifests in, --state out. Kubernetes:
+// the API server (--kubeconfig, or in-cluster), Services' status, annotations and Events out.
+enum class Mode : std::uint8_t { kFile, kKubernetes };
+
 struct ControllerOptions {
+  Mode mode = Mode::kFile;
+  std::string kubeconfig;                       // --kubeconfig; empty = in-cluster service account
+  std::string kube_namespace = "l1net-system";  // --namespace: pools, advertisements, the Lease
+  bool leader_elect = true;  // --leader-elect (Kubernetes mode), Lease l1net-controller
   std::vector<std::string> manifests;
   std::string state;  // --state FILE; empty = keep state in memory only
   bool once = false;
@@ -64,11 +73,12 @@ struct CommandLine {
 // --dry-run, print to `out`. Diagnostics ("file:line: ...") go to `err`; events to the log.
 [[nodiscard]] int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err);
 
-// The daemon: reconciles on every valid manifest change (inotify), rewrites the state file when
-// it changes (a failed write is retried with backoff until it succeeds; /healthz is 503 meanwhile),
-// keeps the last good state on invalid edits (/healthz 503 and
-// l1net_manifest_reload_failures_total say so), holds vanished services' IPs for --release-hold,
-// serves metrics, stops on SIGINT/SIGTERM. Stale temp files of the state file are removed at start.
+// The daemon (ControllerDaemon on the seams of --mode): reconciles on every valid manifest change
+// (inotify), rewrites the state file when it changes (a failed write is retried with backoff until
+// it succeeds; /healthz is 503 meanwhile), keeps the last good state on invalid edits (/healthz 503
+// and l1net_manifest_reload_failures_total say so), holds vanished services' IPs for
+// --release-hold, serves metrics, stops on SIGINT/SIGTERM. Stale temp files of the state file are
+// removed at start.
 [[nodiscard]] int runDaemon(const ControllerOptions& opts);
 
 }  // namespace l1net::controller

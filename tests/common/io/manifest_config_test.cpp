@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "l1net/io/manifest_files.hpp"
 #include "l1net/manifest/load.hpp"
 #include "l1net/net/address.hpp"
 #include "l1net/testing/doctest.hpp"
@@ -38,7 +39,7 @@ TEST_CASE("shipped manifests load cleanly") {
   };
   for (const auto& c : cases) {
     SUBCASE(c.name) {
-      const auto r = manifest::loadManifestPaths({repoPath(c.path)});
+      const auto r = l1net::io::loadManifestPaths({repoPath(c.path)});
       std::string text;
       for (const auto& d : r.errors) {
         text += d.format() + "\n";
@@ -54,7 +55,7 @@ TEST_CASE("shipped manifests load cleanly") {
 }
 
 TEST_CASE("config/ holds the platform pool, its advertisement and whoami") {
-  const auto r = manifest::loadManifestPaths({repoPath("config")});
+  const auto r = l1net::io::loadManifestPaths({repoPath("config")});
   REQUIRE(r.ok());
   REQUIRE(r.set.pools.size() == 1);
   const auto& pool = r.set.pools[0];

@@ -1,6 +1,7 @@
 #include <string>
 #include <vector>
 
+#include "l1net/io/manifest_files.hpp"
 #include "l1net/manifest/load.hpp"
 #include "l1net/testing/doctest.hpp"
 #include "l1net/testing/temp_dir.hpp"
@@ -56,7 +57,7 @@ TEST_CASE("expandManifestPaths") {
         args.push_back(dir.file(a));
       }
       std::vector<manifest::Diagnostic> errors;
-      const auto got = manifest::expandManifestPaths(args, errors);
+      const auto got = l1net::io::expandManifestPaths(args, errors);
       std::vector<std::string> want;
       for (const auto& w : c.want) {
         want.push_back(dir.file(w));
@@ -104,7 +105,7 @@ TEST_CASE("loadManifestPaths validates the union of all files") {
       for (const auto& a : c.args) {
         args.push_back(dir.file(a));
       }
-      const auto r = manifest::loadManifestPaths(args);
+      const auto r = l1net::io::loadManifestPaths(args);
       std::string got;
       for (const auto& e : r.errors) {
         got += e.format() + "\n";

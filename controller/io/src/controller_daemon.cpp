@@ -1,0 +1,178 @@
+#include "l1net/controller/io/controller_daemon.hpp"
+
+#include <utility>
+
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "l1net/controller/io/controller_app.hpp"
+#include "l1net/controller/io/pool_metrics.hpp"
+#include "l1net/controller/release_hold.hpp"
+#include "l1net/metrics/registry.hpp"
+
+namespace l1net::controller {
+
+void logResult(spdlog::logger& logger, const ReconcileResult& result) {
+  for (const auto& d : result.services) {
+    for (const auto& e : d.events) {
+      if (e.type == EventType::kWarning) {
+        logger.warn("service {}: {}: {}", d.key, e.reason, e.message);
+      } else {
+        logger.info("service {}: {}: {}", d.key, e.reason, e.message);
+      }
+    }
+    if (d.error && d.events.empty()) {
+      logger.warn("service {}: {}", d.key, *d.error);
+    }
+  }
+  for (const auto& key : result.released) {
+    logger.info("service {}: deleted, its IPs are free", key);
+  }
+}
+
+struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
+  Impl(boost::asio::any_io_executor ex, io::ObjectSource& src, StatusSink& snk,
+       metrics::Registry& registry, std::shared_ptr<spdlog::logger> logger, DaemonOptions options)
+      : source(src),
+        sink(snk),
+        log(std::move(logger)),
+        opts(std::move(options)),
+        pool_metrics(registry),
+        reconciles_metric(registry.counter("l1net_controller_reconciles_total",
+                                           "Reconciles of a valid manifest snapshot")),
+        held_gauge(registry.gauge("l1net_controller_held_services",
+                                  "Services removed from the manifests whose IPs are held")),
+        hold(opts.release_hold),
+        hold_timer(std::move(ex)) {
+    if (!log) {
+      log = spdlog::default_logger();
+    }
+  }
+
+  void synced(const io::SyncOutcome& outcome) {
+    if (stopped) {
+      return;
+    }
+    if (!outcome.ok) {
+      log->error("cannot start: {}", outcome.error);
+      fatal(kExitInvalid);
+      return;
+    }
+    auto prev = sink.previous();
+    if (!prev) {
+      fatal(kExitFailure);
+      return;
+    }
+    current = std::move(*prev);
+    source.start([self = shared_from_this()](const manifest::ManifestSet& set) {
+      self->last_set = set;
+      self->reconcileLast();
+    });
+  }
+
+  void fatal(int code) {
+    stopped = true;
+    source.stop();
+    sink.stop();
+    if (on_fatal) {
+      auto cb = std::move(on_fatal);
+      on_fatal = nullptr;
+      cb(code);
+    }
+  }
+
+  void reconcileLast() {
+    if (stopped || !last_set) {
+      return;
+    }
+    const auto now = ReleaseHold::Clock::now();
+    ReconcileInput input = makeInput(*last_set, current, opts.lb_class);
+    std::vector<std::string> expired;
+    input.held = hold.due(now, expired);
+    input.hold_vanished = hold.enabled();
+    for (const auto& key : expired) {
+      log->info("service {}: release hold of {} ms over, its IPs are free", key,
+                opts.release_hold.count());
+    }
+    const ReconcileResult result = reconcile(std::move(input));
+    ++reconcile_count;
+    reconciles_metric.inc();
+    logResult(*log, result);
+    for (const auto& key : hold.record(result, now)) {
+      log->info("service {}: gone from the manifests; its IPs are held for it for {} ms", key,
+                opts.release_hold.count());
+    }
+    held_gauge.set({}, static_cast<double>(hold.size()));
+    if (const auto next = hold.nextExpiry()) {
+      hold_timer.expires_at(*next);
+      hold_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) {
+          self->reconcileLast();
+        }
+      });
+    } else {
+      hold_timer.cancel();
+    }
+    current = stateServices(result);
+    pool_metrics.update(result.pools);
+    done_once = true;
+    sink.publish(result, *last_set);
+    if (opts.print != nullptr) {
+      *opts.print << renderOutput(result,
+                                  opts.print_json ? OutputFormat::kJson : OutputFormat::kYaml)
+                  << std::flush;
+    }
+  }
+
+  io::ObjectSource& source;
+  StatusSink& sink;
+  std::shared_ptr<spdlog::logger> log;
+  DaemonOptions opts;
+  PoolMetrics pool_metrics;
+  metrics::Family& reconciles_metric;
+  metrics::Family& held_gauge;
+  ReleaseHold hold;
+  boost::asio::steady_timer hold_timer;
+  std::optional<manifest::ManifestSet> last_set;
+  std::vector<manifest::Service> current;
+  FatalCallback on_fatal;
+  bool done_once = false;
+  bool stopped = false;
+  std::uint64_t reconcile_count = 0;
+};
+
+ControllerDaemon::ControllerDaemon(boost::asio::any_io_executor ex, io::ObjectSource& source,
+                                   StatusSink& sink, metrics::Registry& registry,
+                                   std::shared_ptr<spdlog::logger> logger, DaemonOptions opts)
+    : impl_(std::make_shared<Impl>(std::move(ex), source, sink, registry, std::move(logger),
+                                   std::move(opts))) {}
+
+ControllerDaemon::~ControllerDaemon() { stop(); }
+
+void ControllerDaemon::start(FatalCallback on_fatal) {
+  impl_->on_fatal = std::move(on_fatal);
+  impl_->stopped = false;
+  impl_->source.initialSync(
+      [self = impl_](const io::SyncOutcome& outcome) { self->synced(outcome); });
+}
+
+void ControllerDaemon::stop() {
+  if (impl_->stopped) {
+    return;
+  }
+  impl_->stopped = true;
+  impl_->source.stop();
+  impl_->sink.stop();
+  impl_->hold_timer.cancel();
+}
+
+bool ControllerDaemon::reconciled() const noexcept { return impl_->done_once; }
+
+std::string ControllerDaemon::healthProblem() const {
+  auto problem = impl_->sink.healthProblem();
+  return problem.empty() ? impl_->source.healthProblem() : problem;
+}
+
+std::uint64_t ControllerDaemon::reconciles() const noexcept { return impl_->reconcile_count; }
+
+}  // namespace l1net::controller
