@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 #include <utility>
+#include <variant>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,15 +19,19 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include "l1net/dnsd/io/configmap_ledger.hpp"
 #include "l1net/dnsd/io/dns_transport.hpp"
+#include "l1net/dnsd/io/kube_objects.hpp"
 #include "l1net/dnsd/io/syncer.hpp"
 #include "l1net/dnsd/providers/hostsfile.hpp"
 #include "l1net/dnsd/providers/pihole.hpp"
 #include "l1net/dnsd/sources.hpp"
+#include "l1net/http/client.hpp"
 #include "l1net/io/http_server.hpp"
 #include "l1net/io/manifest_files.hpp"
 #include "l1net/io/object_source.hpp"
 #include "l1net/io/signals.hpp"
+#include "l1net/kube/config.hpp"
 #include "l1net/manifest/load.hpp"
 #include "l1net/metrics/registry.hpp"
 
@@ -108,6 +113,68 @@ double unixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The API client of kubernetes mode: kubeconfig (--kubeconfig) or the in-cluster service account.
+// Errors go to *why (start-up configuration).
+std::optional<KubeCall> makeKubeCall(const asio::any_io_executor& ex, const DnsdOptions& opts,
+                                     std::string* why) {
+  std::variant<kube::ClusterConfig, kube::ConfigError> got;
+  if (!opts.kubeconfig.empty()) {
+    std::ifstream in(opts.kubeconfig, std::ios::binary);
+    if (!in) {
+      *why = "--kubeconfig " + opts.kubeconfig + ": cannot read";
+      return std::nullopt;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    got = kube::parseKubeconfig(ss.str(), opts.kubeconfig, "");
+  } else {
+    auto env = [](const char* n) -> std::optional<std::string> {
+      const char* v = std::getenv(n);
+      return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+    };
+    got = kube::inClusterConfig(env("KUBERNETES_SERVICE_HOST"), env("KUBERNETES_SERVICE_PORT"),
+                                kube::kServiceAccountDir);
+  }
+  if (const auto* e = std::get_if<kube::ConfigError>(&got)) {
+    *why = e->message;
+    return std::nullopt;
+  }
+  const auto cfg = std::get<kube::ClusterConfig>(got);
+  const auto host = cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]" : cfg.host;
+  const auto url = cfg.scheme + "://" + host + ":" + cfg.port + cfg.base_path;
+  auto client = http::Client::create(ex, url,
+                                     {.user_agent = "l1net-dnsd",
+                                      .tls = {.verify = !cfg.insecure_skip_tls_verify,
+                                              .ca_file = cfg.ca_file,
+                                              .ca_pem = cfg.ca_pem,
+                                              .cert_file = cfg.client_cert_file,
+                                              .cert_pem = cfg.client_cert_pem,
+                                              .key_file = cfg.client_key_file,
+                                              .key_pem = cfg.client_key_pem,
+                                              .server_name = cfg.tls_server_name}});
+  if (!client) {
+    *why = "kubernetes API " + url + ": " + client.error().message();
+    return std::nullopt;
+  }
+  if (cfg.token_file.empty()) {
+    return httpKubeCall(*client, cfg.token);
+  }
+  // A projected service-account token rotates: read it for every request.
+  return KubeCall([client = *client, file = cfg.token_file](
+                      std::string method, std::string target,
+                      std::string body) -> asio::awaitable<Result<KubeReply>> {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    auto token = ss.str();
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
+      token.pop_back();
+    }
+    co_return co_await httpKubeCall(client, token)(std::move(method), std::move(target),
+                                                   std::move(body));
+  });
+}
+
 }  // namespace
 
 CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& out,
@@ -122,6 +189,12 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
   desc.add_options()("help,h", "show this help")("version", "print the version and exit")(
       "config", po::value(&config_file), "read options from FILE (\"name = value\" lines)")(
       "mode", po::value(&o.mode)->default_value("file"), "file | kubernetes")(
+      "kubeconfig", po::value(&o.kubeconfig),
+      "kubernetes mode: kubeconfig file (default: the in-cluster service account)")(
+      "namespace", po::value(&o.ns)->default_value("l1net-system"),
+      "kubernetes mode: namespace of the ledger ConfigMap and the ServiceL2Status objects")(
+      "ledger-configmap", po::value(&o.ledger_configmap)->default_value("l1net-dnsd-ledger"),
+      "kubernetes mode: the ownership ledger ConfigMap")(
       "manifests", po::value(&o.manifests)->composing(),
       "manifest file or directory (repeatable); watched with inotify")(
       "controller-state", po::value(&o.controller_state),
@@ -144,8 +217,9 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
       "never manage names in this domain (repeatable)")(
       "adopt", po::bool_switch(&o.adopt),
       "take over existing records that exactly match a desired record")(
-      "require-announced", po::value(&o.require_announced)->default_value(false),
-      "publish only IPs the controller's state lists (file mode)")(
+      "require-announced", po::value(&o.require_announced),
+      "publish only announced IPs: the controller's state (file mode) or Services with a "
+      "ServiceL2Status (kubernetes mode; default true there, false in file mode)")(
       "verify-server", po::value(&o.verify_server),
       "after applying, query this DNS server (IP[:port]) for each changed name")(
       "interval", po::value(&interval)->default_value("60s"), "full sync period (Go duration)")(
@@ -184,14 +258,17 @@ CommandLine parseCommandLine(int argc, const char* const* argv, std::ostream& ou
       cmd.exit_code = kExitInvalid;
       return cmd;
     };
-    if (o.mode == "kubernetes") {
-      return fail("--mode kubernetes is not available in this build yet (file mode only)");
-    }
-    if (o.mode != "file") {
+    if (o.mode != "file" && o.mode != "kubernetes") {
       return fail("--mode must be file or kubernetes");
     }
-    if (o.manifests.empty()) {
+    if (o.mode == "file" && o.manifests.empty()) {
       return fail("--manifests is required in file mode");
+    }
+    if (o.mode == "kubernetes" && !o.manifests.empty()) {
+      return fail("--manifests is for file mode; kubernetes mode reads the API");
+    }
+    if (vm.count("require-announced") == 0U) {
+      o.require_announced = o.mode == "kubernetes";
     }
     if (!parsePolicy(policy, o.policy)) {
       return fail("--policy must be sync, upsert-only or create-only, not \"" + policy + "\"");
@@ -286,6 +363,20 @@ int run(const DnsdOptions& opts) {
       return kExitInvalid;
     }
   }
+  const bool kube_mode = opts.mode == "kubernetes";
+  std::optional<KubeCall> kube_call;
+  std::unique_ptr<ConfigMapLedgerStore> kube_ledger;
+  if (kube_mode) {
+    std::string why;
+    kube_call = makeKubeCall(ioc.get_executor(), opts, &why);
+    if (!kube_call) {
+      log->error("{}", why);
+      return kExitInvalid;
+    }
+    kube_ledger = std::make_unique<ConfigMapLedgerStore>(
+        *kube_call, ConfigMapLedgerOptions{.ns = opts.ns, .name = opts.ledger_configmap},
+        l1net::io::makeLogger("dnsd.ledger"));
+  }
   std::unique_ptr<Syncer> syncer;
   try {
     syncer = std::make_unique<Syncer>(
@@ -294,7 +385,8 @@ int run(const DnsdOptions& opts) {
                     .filter = DomainFilter(opts.domain_filter, opts.exclude_domains),
                     .adopt = opts.adopt,
                     .dry_run = opts.dry_run,
-                    .ledger_path = opts.state},
+                    .ledger_path = kube_mode ? std::string() : opts.state,
+                    .ledger_store = kube_ledger.get()},
         log, registry, verifier.get());
   } catch (const std::exception& e) {
     log->error("ownership ledger: {}", e.what());
@@ -310,8 +402,80 @@ int run(const DnsdOptions& opts) {
     }
   };
 
-  Objects objs;
   int exit_code = kExitOk;
+  if (kube_mode) {
+    // Objects by LIST every cycle (--interval; --once: one cycle).
+    l1net::io::HttpServer server(ioc.get_executor(), l1net::io::makeLogger("dnsd.http"));
+    auto last_ok = std::chrono::steady_clock::now();
+    bool stopping = false;
+    asio::steady_timer wake(ioc);
+    if (!opts.once) {
+      l1net::io::serveMetrics(server, registry, [&] {
+        return std::chrono::steady_clock::now() - last_ok <
+               3 * opts.interval + std::chrono::seconds(30);
+      });
+      if (auto bound = server.listen(opts.metrics_addr); !bound) {
+        log->error("--metrics-addr {}: {}", opts.metrics_addr, bound.error().message());
+        return kExitFailure;
+      }
+    }
+    auto stop = l1net::io::awaitStopSignal(ioc.get_executor(), [&](int sig) {
+      log->info("signal {}: stopping", sig);
+      stopping = true;
+      wake.cancel();
+    });
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          do {
+            std::string why;
+            auto objs = co_await listKubeObjects(*kube_call, opts.ns, opts.require_announced, &why);
+            if (!objs) {
+              log->warn("kubernetes API: {}; retrying in {} s", why, opts.interval.count());
+              exit_code = kExitFailure;
+            } else {
+              for (const auto& e : objs->object_errors) {
+                log->warn("skipped: {}", e);
+              }
+              SourceOptions so;
+              if (opts.require_announced) {
+                so.announced = objs->announced_ips;
+              }
+              const auto rep = co_await syncer->runCycle(desiredRecords(objs->set, so), unixNow());
+              updateSessionMetrics();
+              exit_code = rep.ok ? kExitOk : kExitFailure;
+              if (rep.ok) {
+                last_ok = std::chrono::steady_clock::now();
+              }
+              log->info("sync done: {} created, {} deleted, {} failed, {} foreign skipped{}",
+                        rep.creates, rep.deletes, rep.failed, rep.foreign_skipped,
+                        opts.dry_run ? " (dry-run: nothing written)" : "");
+            }
+            if (opts.once || stopping) {
+              break;
+            }
+            wake.expires_after(opts.interval);
+            co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+          } while (!stopping);
+          for (auto* p : providers) {
+            co_await p->shutdown();
+          }
+          updateSessionMetrics();
+          server.stop();
+          stop.cancel();
+        },
+        [&](const std::exception_ptr& e) {
+          if (e) {
+            log->error("sync loop failed with an exception");
+            exit_code = kExitFailure;
+            ioc.stop();
+          }
+        });
+    ioc.run();
+    return exit_code;
+  }
+
+  Objects objs;
   if (opts.once) {
     objs.manifests = l1net::io::loadInitialManifests(opts.manifests, *log);
     if (!objs.manifests) {

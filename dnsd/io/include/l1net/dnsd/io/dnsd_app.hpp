@@ -23,6 +23,9 @@ inline constexpr int kExitInvalid = 2;
 
 struct DnsdOptions {
   std::string mode = "file";
+  std::string kubeconfig;  // kubernetes mode: "" = in-cluster service account
+  std::string ns = "l1net-system";
+  std::string ledger_configmap = "l1net-dnsd-ledger";
   std::vector<std::string> manifests;
   std::string controller_state;  // file mode: the controller's --state file (targets, announced)
   std::string state;             // --state FILE: the ownership ledger
@@ -37,7 +40,7 @@ struct DnsdOptions {
   std::vector<std::string> domain_filter;
   std::vector<std::string> exclude_domains;
   bool adopt = false;
-  bool require_announced = false;
+  bool require_announced = false;  // default on in kubernetes mode
   std::string verify_server;
   std::chrono::seconds interval{60};
   std::chrono::seconds min_event_interval{5};
