@@ -7,7 +7,10 @@
 //    the fixture (target <= N + 5: login, two reads, one write per record, one restartdns, one
 //    logout) and its wall time;
 //  - requests of a second, no-op sync (target 2: the two reads);
-//  - live sessions left after 50 restarts (new provider, one sync, shutdown; target 0).
+//  - live sessions left after 50 restarts (new provider, one sync, shutdown; target 0);
+//  - the first sync again against a fixture that answers 429 with Retry-After: 1 to the 200th,
+//    500th and 800th write (a rate-limiting proxy): records created (target N), requests (target
+//    N + 5 + 3 resent), wall time (at least 3 s of honoured Retry-After) and sessions left.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -106,6 +109,35 @@ int main() {
     runVoid(ioc, p.shutdown());
   }
   const auto sessions_left = ph.liveSessions();
+
+  // Under a rate-limiting proxy.
+  l1net::testing::FakePihole tp(ioc.get_executor());
+  std::size_t puts = 0;
+  tp.intercept(
+      [&](const l1net::testing::TestRequest& r) -> std::optional<l1net::testing::TestResponse> {
+        if (r.method == "PUT") {
+          ++puts;
+          if (puts == 200 || puts == 500 || puts == 800) {
+            tp.throttle(1, "1");
+          }
+        }
+        return std::nullopt;
+      });
+  std::size_t throttled_created = 0;
+  double throttled_ms = 0;
+  {
+    dnsd::PiholeProvider p(ioc.get_executor(), {.url = tp.url(), .password = "correct horse"},
+                           l1net::testing::quietLogger());
+    dnsd::Syncer s({&p}, {}, l1net::testing::quietLogger(), reg);
+    const auto t0 = Clock::now();
+    const auto rep = run(ioc, s.runCycle(desired, 0));
+    throttled_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    throttled_created = rep.creates;
+    ioc.run_for(std::chrono::milliseconds(700));
+    runVoid(ioc, p.shutdown());
+  }
+  const auto throttled_requests = tp.calls().size();
+  const auto throttled_sessions = tp.liveSessions();
   std::printf(
       "dnsd bench (fixture and dnsd in one process on loopback; machine shared with other "
       "builds)\n");
@@ -116,10 +148,20 @@ int main() {
   std::printf("  no-op resync: %zu HTTP requests (target 2)\n", noop_requests);
   std::printf("  %d restarts: %zu logins, %zu sessions left open (target 0)\n", kRestarts,
               ph.logins() - logins_before, sessions_left);
+  std::printf(
+      "  first sync with 3 writes answered 429 (Retry-After: 1): %zu created, %zu HTTP requests "
+      "incl. logout (target %zu), %.1f ms, %zu sessions left open\n",
+      throttled_created, throttled_requests, kRecords + 5 + 3, throttled_ms, throttled_sessions);
   std::printf("BENCH name=dnsd_first_sync_requests value=%zu unit=requests\n", first_requests);
   std::printf("BENCH name=dnsd_first_sync_wall value=%.1f unit=ms\n", first_ms);
   std::printf("BENCH name=dnsd_noop_sync_requests value=%zu unit=requests\n", noop_requests);
   std::printf("BENCH name=dnsd_sessions_left_after_50_restarts value=%zu unit=sessions\n",
               sessions_left);
-  return created == kRecords ? 0 : 1;
+  std::printf("BENCH name=dnsd_throttled_sync_created value=%zu unit=records\n", throttled_created);
+  std::printf("BENCH name=dnsd_throttled_sync_requests value=%zu unit=requests\n",
+              throttled_requests);
+  std::printf("BENCH name=dnsd_throttled_sync_wall value=%.1f unit=ms\n", throttled_ms);
+  std::printf("BENCH name=dnsd_throttled_sessions_left value=%zu unit=sessions\n",
+              throttled_sessions);
+  return created == kRecords && throttled_created == kRecords ? 0 : 1;
 }
