@@ -98,7 +98,29 @@ run_dnsd || fail "run 4 failed"
 [ "$(hosts)" = "192.0.2.50 manual.example.test" ] || fail "after delete: $(hosts)"
 [ "$(curl -fsS "http://127.0.0.1:$PH/__fixture/state" | jq .live_sessions)" = 0 ] || fail "session leaked"
 
-log "5. a wrong token is a clear error, exit 1, nothing written"
+log "5. as a daemon: a Service added is published by the next --interval; SIGTERM logs out"
+MPORT=""
+for p in $(shuf -i 20000-60000 -n 20); do
+  if ! ss -Hltn "sport = :$p" | grep -q .; then MPORT=$p; break; fi
+done
+[ -n "$MPORT" ] || fail "no free metrics port"
+PIHOLE_PASSWORD='correct horse' "$DNSD" --mode kubernetes --kubeconfig "$TMP/kubeconfig" \
+  --provider pihole --pihole-url "http://127.0.0.1:$PH" --require-announced false --interval 1s \
+  --metrics-addr "127.0.0.1:$MPORT" >>"$TMP/dnsd.log" 2>&1 &
+DPID=$!
+PIDS+=("$DPID")
+kc POST /api/v1/namespaces/web/services '{"apiVersion":"v1","kind":"Service","metadata":{"name":"late","namespace":"web","annotations":{"external-dns.kubernetes.io/hostname":"late.example.test"}},"spec":{"type":"LoadBalancer","ports":[{"port":80}]}}' >/dev/null
+kc GET /api/v1/namespaces/web/services/late \
+  | jq -c '.status = {"loadBalancer":{"ingress":[{"ip":"192.0.2.11"}]}}' >"$TMP/svc.json"
+kc PUT /api/v1/namespaces/web/services/late/status "$(cat "$TMP/svc.json")" >/dev/null
+for _ in $(seq 100); do [ "$(hosts)" = "192.0.2.11 late.example.test,192.0.2.50 manual.example.test" ] && break; sleep 0.1; done
+[ "$(hosts)" = "192.0.2.11 late.example.test,192.0.2.50 manual.example.test" ] || fail "daemon did not publish: $(hosts)"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$MPORT/healthz")" = 200 ] || fail "/healthz"
+kill "$DPID"
+wait "$DPID" || fail "daemon exited non-zero after SIGTERM"
+[ "$(curl -fsS "http://127.0.0.1:$PH/__fixture/state" | jq .live_sessions)" = 0 ] || fail "daemon leaked its session"
+
+log "6. a wrong token is a clear error, exit 1, nothing written"
 sed -i 's/token: dnsd-token/token: wrong/' "$TMP/kubeconfig"
 if run_dnsd; then fail "run with a wrong token succeeded"; fi
 grep -q 'kubernetes API: list /api/v1/services: HTTP 401' "$TMP/dnsd.log" || fail "no clear 401 error"
