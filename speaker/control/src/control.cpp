@@ -34,21 +34,9 @@ using local = asio::local::stream_protocol;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxRequestBytes = 64 * 1024;
 constexpr std::chrono::seconds kClientTimeout{5};
 
 boost::system::error_code lastError() { return {errno, boost::system::system_category()}; }
-
-std::string encodeReply(const ControlReply& reply) {
-  boost::json::object o;
-  o["ok"] = reply.ok;
-  if (reply.ok) {
-    o["result"] = reply.result;
-  } else {
-    o["error"] = reply.error;
-  }
-  return boost::json::serialize(o) + "\n";
-}
 
 // Whether a daemon answers on path (connect succeeds).
 bool socketIsLive(const std::string& path) {
@@ -70,32 +58,9 @@ struct ControlServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor executor, std::shared_ptr<spdlog::logger> log)
       : ex(std::move(executor)), acceptor(ex), logger(std::move(log)) {}
 
-  ControlReply dispatch(const std::string& line) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(line, ec);
-    if (ec || !v.is_object()) {
-      return ControlReply::failure("request is not a JSON object");
-    }
-    const auto& req = v.as_object();
-    const auto* cmd = req.if_contains("command");
-    if (cmd == nullptr || !cmd->is_string()) {
-      return ControlReply::failure("request has no \"command\"");
-    }
-    const std::string name(cmd->as_string());
-    const auto it = handlers.find(name);
-    if (it == handlers.end()) {
-      return ControlReply::failure("unknown command \"" + name + "\"");
-    }
-    try {
-      return it->second(req);
-    } catch (const std::exception& e) {
-      return ControlReply::failure(std::string("internal error: ") + e.what());
-    }
-  }
-
   asio::awaitable<void> serve(local::socket sock) {
     using namespace asio::experimental::awaitable_operators;
-    asio::streambuf buf(kMaxRequestBytes);
+    asio::streambuf buf(kMaxControlRequestBytes);
     asio::steady_timer deadline(ex, kClientTimeout);
     auto result = co_await (asio::async_read_until(sock, buf, '\n', kUseTuple) ||
                             deadline.async_wait(kUseTuple));
@@ -113,11 +78,11 @@ struct ControlServer::Impl : std::enable_shared_from_this<Impl> {
     std::string line(asio::buffers_begin(buf.data()),
                      asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
     ++requests;
-    const auto reply = dispatch(line);
+    const auto reply = dispatchControlRequest(line, handlers);
     if (!reply.ok) {
       ++errors;
     }
-    const auto out = encodeReply(reply);
+    const auto out = encodeControlReply(reply);
     auto [wec, written] = co_await asio::async_write(sock, asio::buffer(out), kUseTuple);
     if (wec) {
       ++errors;
@@ -153,7 +118,7 @@ struct ControlServer::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor ex;
   local::acceptor acceptor;
   std::shared_ptr<spdlog::logger> logger;
-  std::map<std::string, ControlHandler, std::less<>> handlers;
+  ControlHandlers handlers;
   std::string path;
   bool stopped = false;
   std::uint64_t requests = 0;
@@ -366,31 +331,6 @@ Result<boost::json::object> controlRequest(const std::string& path,
     return Errc::kMalformed;
   }
   return std::move(v.as_object());
-}
-
-ControlReply decodeControlReply(const boost::json::object& reply) {
-  const auto* ok = reply.if_contains("ok");
-  if (ok == nullptr || !ok->is_bool()) {
-    return ControlReply::failure("malformed reply: no boolean \"ok\" field");
-  }
-  if (ok->as_bool()) {
-    const auto* result = reply.if_contains("result");
-    if (result == nullptr) {
-      return ControlReply::failure("malformed reply: \"ok\" without a \"result\"");
-    }
-    return ControlReply::success(*result);
-  }
-  const auto* error = reply.if_contains("error");
-  if (error == nullptr || !error->is_string() || error->as_string().empty()) {
-    return ControlReply::failure("the daemon refused the request without saying why");
-  }
-  std::string text(error->as_string());
-  for (auto& c : text) {  // one line, printable: the daemon's text goes to a terminal
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      c = ' ';
-    }
-  }
-  return ControlReply::failure(std::move(text));
 }
 
 }  // namespace l1net::speaker

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -262,6 +263,47 @@ TEST_CASE("decodeControlReply: every reply means ok+result or a non-empty reason
         CHECK_FALSE(r.error.empty());
         CHECK(r.error.find(c.error) != std::string::npos);
       }
+    }
+  }
+}
+
+TEST_CASE("dispatchControlRequest: the server's decoding of one request line") {
+  ControlHandlers handlers;
+  handlers["status"] = [](const boost::json::object&) {
+    return ControlReply::success(boost::json::object{{"node", "a"}});
+  };
+  handlers["boom"] = [](const boost::json::object&) -> ControlReply {
+    throw std::runtime_error("kaput");
+  };
+  struct Case {
+    const char* name;
+    std::string line;
+    bool ok;
+    const char* error;  // substring when !ok
+  };
+  const std::vector<Case> cases = {
+      {"known command", R"({"command":"status"})", true, ""},
+      {"known command, trailing newline", "{\"command\":\"status\"}\n", true, ""},
+      {"not JSON", "status", false, "not a JSON object"},
+      {"empty line", "", false, "not a JSON object"},
+      {"JSON array", "[1]", false, "not a JSON object"},
+      {"no command", R"({"cmd":"status"})", false, "has no \"command\""},
+      {"command not a string", R"({"command":7})", false, "has no \"command\""},
+      {"unknown command", R"({"command":"nope"})", false, "unknown command \"nope\""},
+      {"handler throws", R"({"command":"boom"})", false, "internal error: kaput"},
+      {"raw NUL inside a string (invalid JSON)", std::string("{\"command\":\"st\0atus\"}", 20),
+       false, "not a JSON object"},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      const auto r = dispatchControlRequest(c.line, handlers);
+      CHECK(r.ok == c.ok);
+      if (!c.ok) {
+        CHECK(r.error.find(c.error) != std::string::npos);
+      }
+      const auto text = encodeControlReply(r);
+      REQUIRE(text.back() == '\n');
+      CHECK(decodeControlReply(boost::json::parse(text).as_object()).ok == c.ok);
     }
   }
 }

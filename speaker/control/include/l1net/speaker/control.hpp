@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/json/object.hpp>
@@ -48,6 +49,18 @@ struct ControlReply {
 };
 
 using ControlHandler = std::function<ControlReply(const boost::json::object& request)>;
+using ControlHandlers = std::map<std::string, ControlHandler, std::less<>>;
+
+// Limit of one request line (the server reads at most this many bytes).
+inline constexpr std::size_t kMaxControlRequestBytes = 64 * 1024;
+
+// The server's decoding of one request line (pure apart from what the chosen handler does): a line
+// that is not a JSON object, has no string "command" or names no registered command is a failure
+// reply saying so; a handler that throws becomes {"ok":false,"error":"internal error: ..."}.
+[[nodiscard]] ControlReply dispatchControlRequest(std::string_view line,
+                                                  const ControlHandlers& handlers);
+// The reply line the server sends back (one JSON object and '\n').
+[[nodiscard]] std::string encodeControlReply(const ControlReply& reply);
 
 class ControlServer {
  public:
