@@ -18,6 +18,8 @@
 #include "l1net/io/host_port.hpp"
 #include "l1net/io/spawn.hpp"
 
+#include "http_dispatch.hpp"
+
 namespace l1net::io {
 
 namespace asio = boost::asio;
@@ -28,41 +30,9 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::string_view kServerName = "l1net";
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 constexpr std::chrono::milliseconds kLingerTime{500};
 constexpr std::size_t kLingerBytes = 1024 * 1024;
-
-using Response = http::response<http::string_body>;
-
-Response makeResponse(unsigned status, unsigned version, std::string content_type,
-                      std::string body) {
-  Response res;
-  res.result(status);
-  res.version(version);
-  res.set(http::field::server, kServerName);
-  res.set(http::field::content_type, std::move(content_type));
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
-}
-
-// Status for a request that failed to parse, 0 when the peer just went away mid-request.
-unsigned parseErrorStatus(const boost::system::error_code& ec) {
-  if (ec == http::error::header_limit) {
-    return 431;
-  }
-  if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
-    return 413;
-  }
-  if (ec == http::error::partial_message) {
-    return 0;
-  }
-  if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
-    return 400;
-  }
-  return 0;
-}
 
 // After an error response with unread request bytes pending, closing at once would make the
 // kernel send RST, which may destroy the response before the client reads it. Half-close, then
@@ -82,19 +52,9 @@ asio::awaitable<void> lingeringClose(beast::tcp_stream& stream) {
   stream.close();
 }
 
-std::string_view pathOf(std::string_view target) {
-  const auto q = target.find_first_of("?#");
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
-
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
-  struct Route {
-    HttpHandler handler;
-    std::vector<std::string> methods;
-  };
-
   Impl(asio::any_io_executor executor, std::shared_ptr<spdlog::logger> logger,
        HttpServerOptions options)
       : ex(std::move(executor)), log(std::move(logger)), opts(options) {
@@ -103,7 +63,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  Response handle(const http::request<http::string_body>& req);
   static asio::awaitable<void> acceptLoop(std::shared_ptr<Impl> self, tcp::acceptor& acceptor);
   static asio::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket);
   void spawn(asio::awaitable<void> work);
@@ -111,7 +70,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor ex;
   std::shared_ptr<spdlog::logger> log;
   HttpServerOptions opts;
-  std::map<std::string, Route, std::less<>> routes;
+  detail::HttpRouter router;
   std::list<tcp::acceptor> acceptors;
   struct Conn {
     beast::tcp_stream* stream;
@@ -133,47 +92,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
 void HttpServer::Impl::spawn(asio::awaitable<void> work) {
   spawnLogged(ex, std::move(work), log, "http server");
-}
-
-Response HttpServer::Impl::handle(const http::request<http::string_body>& req) {
-  ++stats.requests;
-  const auto method = std::string(req.method_string());
-  const auto path = pathOf(req.target());
-  const auto it = routes.find(path);
-  if (it == routes.end()) {
-    return makeResponse(404, req.version(), "text/plain; charset=utf-8", "not found\n");
-  }
-  const auto& methods = it->second.methods;
-  auto allows = [&methods](std::string_view m) {
-    return std::find(methods.begin(), methods.end(), m) != methods.end();
-  };
-  if (!allows(method) && !(method == "HEAD" && allows("GET"))) {
-    std::string allow;
-    for (const auto& m : methods) {
-      allow += allow.empty() ? m : ", " + m;
-    }
-    if (allows("GET") && !allows("HEAD")) {
-      allow += ", HEAD";
-    }
-    auto res =
-        makeResponse(405, req.version(), "text/plain; charset=utf-8", "method not allowed\n");
-    res.set(http::field::allow, allow);
-    return res;
-  }
-  HttpResponse out;
-  try {
-    out = it->second.handler(HttpRequest{method, std::string(req.target()), req.body()});
-  } catch (const std::exception& e) {
-    ++stats.handler_errors;
-    log->debug("http handler for {} failed: {}", path, e.what());
-    return makeResponse(500, req.version(), "text/plain; charset=utf-8", "internal server error\n");
-  }
-  auto res =
-      makeResponse(out.status, req.version(), std::move(out.content_type), std::move(out.body));
-  if (req.method() == http::verb::head) {
-    res.body().clear();  // Content-Length stays that of the GET body
-  }
-  return res;
 }
 
 asio::awaitable<void> HttpServer::Impl::acceptLoop(std::shared_ptr<Impl> self,
@@ -260,9 +178,8 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
   beast::flat_buffer buffer;
   bool first = true;
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(self->opts.max_header_bytes));
-    parser.body_limit(self->opts.max_body_bytes);
+    detail::HttpRequestParser parser;
+    detail::limitRequestParser(parser, self->opts);
     if (buffer.size() == 0) {
       // Waiting for a request to start: a new connection gets request_timeout (clients send at
       // once), a kept-alive one idle_timeout.
@@ -304,7 +221,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
       co_return;  // the stream is already closed
     }
     if (rec) {
-      const unsigned status = parseErrorStatus(rec);
+      const unsigned status = detail::parseErrorStatus(rec);
       if (status == 0) {
         ++self->stats.io_errors;
         self->log->debug("http read failed: {}", rec.message());
@@ -312,10 +229,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
       }
       ++self->stats.bad_requests;
       self->log->debug("http bad request ({}): {}", status, rec.message());
-      auto res = makeResponse(
-          status, 11, "text/plain; charset=utf-8",
-          std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\n");
-      res.keep_alive(false);
+      auto res = detail::parseErrorResponse(status);
       stream.expires_after(self->opts.idle_timeout);
       co_await http::async_write(stream, res, kUseTuple);
       co_await lingeringClose(stream);
@@ -323,8 +237,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
     }
     const auto req = parser.release();
     set_busy(true);
-    auto res = self->handle(req);
-    res.keep_alive(req.keep_alive());
+    auto res = self->router.handle(req, self->stats, *self->log);
     stream.expires_after(self->opts.idle_timeout);
     auto [wec, nwritten] = co_await http::async_write(stream, res, kUseTuple);
     set_busy(false);
@@ -355,8 +268,7 @@ HttpServer::HttpServer(asio::any_io_executor ex, std::shared_ptr<spdlog::logger>
 HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::route(std::string path, HttpHandler handler, std::vector<std::string> methods) {
-  impl_->routes.insert_or_assign(std::move(path),
-                                 Impl::Route{std::move(handler), std::move(methods)});
+  impl_->router.route(std::move(path), std::move(handler), std::move(methods));
 }
 
 Result<tcp::endpoint> HttpServer::listen(std::string_view addr) {

@@ -225,6 +225,37 @@ TEST_CASE("HttpServer HEAD and health toggle on one keep-alive connection") {
   CHECK(stats.requests == 4);
 }
 
+// Found by http_request_fuzz: a HEAD answered 404/405/500 carried its body, which a keep-alive
+// client then reads as the start of the next response.
+TEST_CASE(
+    "HttpServer: no body in any answer to HEAD, so the next response on the connection is intact") {
+  ServerFixture f;
+  struct Case {
+    const char* name;
+    const char* target;
+    const char* status_line;
+  };
+  const std::vector<Case> cases = {
+      {"404", "/nope", "HTTP/1.1 404 Not Found\r\n"},
+      {"200", "/metrics", "HTTP/1.1 200 OK\r\n"},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      const auto out = rawExchange(f.endpoint(),
+                                   std::string("HEAD ") + c.target +
+                                       " HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\n"
+                                       "Host: x\r\nConnection: close\r\n\r\n",
+                                   false);
+      INFO(out);
+      CHECK(out.starts_with(c.status_line));
+      const auto end_of_head = out.find("\r\n\r\n");
+      REQUIRE(end_of_head != std::string::npos);
+      CHECK(out.substr(end_of_head + 4).starts_with("HTTP/1.1 200 OK\r\n"));
+      CHECK(out.ends_with("\r\n\r\nok\n"));
+    }
+  }
+}
+
 TEST_CASE("HttpServer HTTP/1.0 closes after the response") {
   ServerFixture f;
   const auto out = rawExchange(f.endpoint(), "GET /healthz HTTP/1.0\r\n\r\n", false);
