@@ -122,7 +122,7 @@ bool parseChunk(std::string_view chunk, int first_line, const std::string& file,
 }
 
 // Bytes of text parsed at once (whole documents; a larger document is parsed alone).
-constexpr std::size_t kChunkBytes = std::size_t{32} * 1024;
+constexpr std::size_t kChunkBytes = std::size_t{16} * 1024;
 
 // How much of a LoadResult existed before one file was parsed, to take the file back out.
 struct Mark {

@@ -44,7 +44,7 @@ struct LoadOptions {
 };
 
 // Parses one multi-document YAML text (file = name used in diagnostics), then validates.
-// Memory: documents are parsed in slices of whole documents of about 32 KiB (split at "---" lines,
+// Memory: documents are parsed in slices of whole documents of about 16 KiB (split at "---" lines,
 // which YAML forbids inside content), so the yaml-cpp node tree of only one slice is alive at once.
 // Nesting deeper than yaml-cpp's limit (kMaxYamlDepth) is an error saying so.
 [[nodiscard]] LoadResult loadManifestText(std::string_view yaml, const std::string& file);
