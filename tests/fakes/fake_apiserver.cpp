@@ -601,6 +601,7 @@ struct FakeApiServer::Impl : std::enable_shared_from_this<Impl> {
   int fail_next = 0;
   unsigned fail_status = 500;
   std::chrono::milliseconds delay{0};
+  std::function<void(const std::string&, const std::string&)> before_handle;
   std::list<std::weak_ptr<tcp::socket>> sockets;
   std::list<std::weak_ptr<asio::steady_timer>> waiters;
   std::size_t open_watches = 0;
@@ -678,7 +679,19 @@ struct FakeApiServer::Impl : std::enable_shared_from_this<Impl> {
                             const Target& t) {
     if (fail_next > 0) {
       --fail_next;
-      return statusReply(fail_status, "InternalError", "Internal error occurred: injected fault");
+      switch (fail_status) {
+        case 410:
+          return statusReply(410, "Expired", "too old resource version: injected fault");
+        case 429:
+          return statusReply(429, "TooManyRequests", "too many requests: injected fault");
+        case 503:
+          return statusReply(503, "ServiceUnavailable",
+                             "the server is currently unable to "
+                             "handle the request: injected fault");
+        default:
+          return statusReply(fail_status, "InternalError",
+                             "Internal error occurred: injected fault");
+      }
     }
     if (!token.empty() && authorization != "Bearer " + token) {
       return statusReply(401, "Unauthorized", "Unauthorized");
@@ -1196,6 +1209,9 @@ struct FakeApiServer::Impl : std::enable_shared_from_this<Impl> {
       }
       const std::string target(req.target());
       const std::string method(req.method_string());
+      if (before_handle) {
+        before_handle(method, target);
+      }
       const auto parsed = parseTarget(target);
       Reply reply;
       if (!parsed) {
@@ -1340,6 +1356,10 @@ void FakeApiServer::failNext(int n, unsigned status) {
   impl_->fail_status = status;
 }
 void FakeApiServer::setDelay(std::chrono::milliseconds d) { impl_->delay = d; }
+void FakeApiServer::beforeHandle(
+    std::function<void(const std::string& method, const std::string& target)> f) {
+  impl_->before_handle = std::move(f);
+}
 void FakeApiServer::dropWatchesMidEvent() { ++impl_->drop_generation; }
 void FakeApiServer::endWatches() {
   ++impl_->end_generation;

@@ -20,13 +20,15 @@ struct KindInfo {
   std::string_view api_version;
   std::string_view kind;
 };
-constexpr std::array<KindInfo, 6> kKinds = {{
+constexpr std::array<KindInfo, 8> kKinds = {{
     {"v1", "Service"},
     {"v1", "Node"},
     {"discovery.k8s.io/v1", "EndpointSlice"},
     {"metallb.io/v1beta1", "IPAddressPool"},
     {"metallb.io/v1beta1", "L2Advertisement"},
     {"v1", "Namespace"},
+    {"networking.k8s.io/v1", "Ingress"},
+    {"v1", "Pod"},
 }};
 
 template <class T>
@@ -91,6 +93,10 @@ bool Cache::apply(Kind kind, const Delta& d, std::vector<manifest::Diagnostic>& 
       return store(ads_, d, set.l2_advertisements);
     case Kind::kNamespace:
       return store(namespaces_, d, set.namespaces);
+    case Kind::kIngress:
+      return store(ingresses_, d, set.ingresses);
+    case Kind::kPod:
+      return store(pods_, d, set.pods);
   }
   return false;
 }
@@ -103,6 +109,8 @@ manifest::ManifestSet Cache::snapshot() const {
   copyOut(pools_, s.pools);
   copyOut(ads_, s.l2_advertisements);
   copyOut(namespaces_, s.namespaces);
+  copyOut(ingresses_, s.ingresses);
+  copyOut(pods_, s.pods);
   return s;
 }
 
@@ -120,6 +128,10 @@ std::size_t Cache::size(Kind kind) const {
       return ads_.size();
     case Kind::kNamespace:
       return namespaces_.size();
+    case Kind::kIngress:
+      return ingresses_.size();
+    case Kind::kPod:
+      return pods_.size();
   }
   return 0;
 }

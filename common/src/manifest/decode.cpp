@@ -394,6 +394,7 @@ class Decoder {
   void namespaceObject(const N& doc, ManifestSet& set);
   void endpointSlice(const N& doc, ManifestSet& set);
   void ingress(const N& doc, ManifestSet& set);
+  void pod(const N& doc, ManifestSet& set);
   void pool(const N& doc, ManifestSet& set);
   void l2Advertisement(const N& doc, ManifestSet& set);
 
@@ -625,6 +626,22 @@ void Decoder<N>::ingress(const N& doc, ManifestSet& set) {
 }
 
 template <class N>
+void Decoder<N>::pod(const N& doc, ManifestSet& set) {
+  Pod p;
+  metadata(doc, p.meta, "Pod", true);
+  if (const auto spec = getMap(doc, "spec", "")) {
+    p.node_name = getText(*spec, "nodeName", "spec").value_or("");
+  }
+  if (const auto status = getMap(doc, "status", "")) {
+    p.phase = getText(*status, "phase", "status").value_or("");
+    p.pod_ip = getText(*status, "podIP", "status").value_or("");
+  }
+  if (clean()) {
+    set.pods.push_back(std::move(p));
+  }
+}
+
+template <class N>
 void Decoder<N>::pool(const N& doc, ManifestSet& set) {
   IpAddressPool p;
   metadata(doc, p.meta, "IPAddressPool", false);
@@ -699,7 +716,8 @@ struct Handler {
 template <class N>
 void Decoder<N>::document(const N& doc, ManifestSet& set, const std::string& default_api,
                           const std::string& default_kind, int depth) {
-  static const std::array<Handler<N>, 7> kHandlers = {{
+  static const std::array<Handler<N>, 8> kHandlers = {{
+      {"v1", "Pod", &Decoder<N>::pod},
       {"v1", "Service", &Decoder<N>::service},
       {"v1", "Node", &Decoder<N>::node},
       {"v1", "Namespace", &Decoder<N>::namespaceObject},

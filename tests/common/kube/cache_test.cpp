@@ -1,5 +1,6 @@
 #include "l1net/kube/cache.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,4 +47,50 @@ TEST_CASE("keepAnnotation") {
   CHECK(kube::keepAnnotation("metallb.universe.tf/address-pool"));
   CHECK(kube::keepAnnotation("external-dns.alpha.kubernetes.io/hostname"));
   CHECK_FALSE(kube::keepAnnotation("kubectl.kubernetes.io/last-applied-configuration"));
+}
+
+TEST_CASE("Cache decodes every kind l1net watches, with the kind taken from the request") {
+  struct Case {
+    const char* name;
+    kube::Kind kind;
+    std::string json;
+    std::function<bool(const l1net::manifest::ManifestSet&)> check;
+  };
+  const std::vector<Case> cases = {
+      {"Ingress (dnsd)", kube::Kind::kIngress,
+       R"({"metadata":{"name":"web","namespace":"shop"},"spec":{"rules":[{"host":"web.example.org"}]},
+          "status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}})",
+       [](const auto& s) {
+         return s.ingresses.size() == 1 && s.ingresses[0].rules.at(0).host == "web.example.org" &&
+                s.ingresses[0].ingress.at(0).ip == "192.0.2.10";
+       }},
+      {"Pod (speaker peers), trimmed to what the speaker reads", kube::Kind::kPod,
+       R"({"metadata":{"name":"speaker-x","namespace":"l1net-system","labels":{"app":"speaker"},
+          "annotations":{"kubectl.kubernetes.io/restartedAt":"now"}},
+          "spec":{"nodeName":"n1","containers":[{"name":"s","image":"l1net"}]},
+          "status":{"phase":"Running","podIP":"192.0.2.21","conditions":[{"type":"Ready"}]}})",
+       [](const auto& s) {
+         return s.pods.size() == 1 && s.pods[0].node_name == "n1" && s.pods[0].phase == "Running" &&
+                s.pods[0].pod_ip == "192.0.2.21" && s.pods[0].meta.labels.at("app") == "speaker" &&
+                s.pods[0].meta.annotations.empty();
+       }},
+      {"Pod not yet scheduled", kube::Kind::kPod,
+       R"({"metadata":{"name":"p","namespace":"l1net-system"},"status":{"phase":"Pending"}})",
+       [](const auto& s) {
+         return s.pods.size() == 1 && s.pods[0].node_name.empty() && s.pods[0].pod_ip.empty();
+       }},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      kube::Cache cache;
+      std::vector<l1net::manifest::Diagnostic> errors;
+      const auto obj = json::parse(c.json);
+      REQUIRE(cache.apply(c.kind, {kube::Delta::Kind::kUpsert, kube::objectKey(obj), obj}, errors));
+      CHECK(errors.empty());
+      CHECK(cache.size(c.kind) == 1);
+      CHECK(c.check(cache.snapshot()));
+      REQUIRE(cache.apply(c.kind, {kube::Delta::Kind::kDelete, kube::objectKey(obj), {}}, errors));
+      CHECK(cache.size(c.kind) == 0);
+    }
+  }
 }

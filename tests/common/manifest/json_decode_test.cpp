@@ -249,14 +249,15 @@ TEST_CASE("decodeJsonDocument: unknown kinds are warned once, nulls mean absent"
   std::vector<Diagnostic> errors;
   std::vector<Diagnostic> warnings;
   const auto doc = json::parse(R"({"apiVersion":"v1","kind":"List","items":[
-      {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p1"}},
-      {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p2"}},
+      {"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"p1"}},
+      {"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"p2"}},
       {"apiVersion":"v1","kind":"Service","metadata":{"name":"s","namespace":null,
        "labels":null},"spec":{"loadBalancerClass":null,"type":"LoadBalancer"}}]})");
   manifest::decodeJsonDocument(doc, "GET /x", set, errors, warnings);
   CHECK(errors.empty());
   REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0].message == "unknown kind Pod (apiVersion v1); documents skipped");
+  CHECK(warnings[0].message ==
+        "unknown kind ReplicationController (apiVersion v1); documents skipped");
   REQUIRE(set.services.size() == 1);
   CHECK(set.services[0].meta.ns == "default");
   CHECK_FALSE(set.services[0].load_balancer_class.has_value());

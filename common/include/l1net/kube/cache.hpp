@@ -23,6 +23,8 @@ enum class Kind : std::uint8_t {
   kIpAddressPool,
   kL2Advertisement,
   kNamespace,
+  kIngress,  // networking.k8s.io/v1 (dnsd)
+  kPod,      // core/v1, trimmed to name/namespace/labels, spec.nodeName, status.phase/podIP
 };
 
 // Annotations l1net reads; every other annotation is dropped from cached objects.
@@ -47,6 +49,8 @@ class Cache {
   std::map<std::string, manifest::IpAddressPool> pools_;
   std::map<std::string, manifest::L2Advertisement> ads_;
   std::map<std::string, manifest::Namespace> namespaces_;
+  std::map<std::string, manifest::Ingress> ingresses_;
+  std::map<std::string, manifest::Pod> pods_;
 };
 
 }  // namespace l1net::kube

@@ -168,6 +168,16 @@ struct Ingress {
   friend bool operator==(const Ingress&, const Ingress&) = default;
 };
 
+// ---- core/v1 Pod (Kubernetes mode only: the speaker finds its peers by their pods) ----
+
+struct Pod {
+  ObjectMeta meta;
+  std::string node_name;  // spec.nodeName ("" while unscheduled)
+  std::string phase;      // status.phase: Pending, Running, Succeeded, Failed, Unknown
+  std::string pod_ip;     // status.podIP ("" until assigned)
+  friend bool operator==(const Pod&, const Pod&) = default;
+};
+
 // ---- metallb.io/v1beta1 ----
 
 // One entry of IPAddressPool spec.addresses: the text as written, its line, and the prefixes it
@@ -222,6 +232,7 @@ struct ManifestSet {
   std::vector<Ingress> ingresses;
   std::vector<IpAddressPool> pools;
   std::vector<L2Advertisement> l2_advertisements;
+  std::vector<Pod> pods;
   friend bool operator==(const ManifestSet&, const ManifestSet&) = default;
 };
 

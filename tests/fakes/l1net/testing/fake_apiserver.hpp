@@ -41,6 +41,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -84,9 +85,13 @@ class FakeApiServer {
   void allowAll();
   // Requests must carry "Authorization: Bearer <token>" ("" = no check).
   void requireToken(const std::string& token);
-  // The next n HTTP requests (watches included) answer `status` with an InternalError Status.
+  // The next n HTTP requests (watches included) answer `status` with a Status object (reason
+  // Expired for 410, TooManyRequests for 429, ServiceUnavailable for 503, else InternalError).
   void failNext(int n, unsigned status = 500);
   void setDelay(std::chrono::milliseconds d);
+  // Called before each HTTP request is handled (after the delay): a test can change the store
+  // there (as a competing writer would) to make the request stale. nullptr = none.
+  void beforeHandle(std::function<void(const std::string& method, const std::string& target)> f);
   // Every open watch stream is cut in the middle of its next event (half a line, then closed).
   void dropWatchesMidEvent();
   // Ends every open watch stream cleanly at an event boundary (as timeoutSeconds elapsing).
