@@ -4,7 +4,7 @@ BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
 .PHONY: all deps configure build test unit integration asan fuzz demo bench format tidy clean install \
-        image plan status
+        image plan status kube-lane
 
 all: build
 
@@ -35,6 +35,13 @@ fuzz:
 	@cmake --preset fuzz -DL1NET_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
 	@ctest --preset fuzz -j $(JOBS)
+
+# The real-kube-apiserver lane by hand: Debian's kube-apiserver 1.20.2 (built once per machine by
+# scripts/kube-apiserver.sh, cached in /var/cache/l1net) and etcd on loopback, the controller in
+# Kubernetes mode driven with kubectl. Not part of `make test` until that mode is wired.
+kube-lane: deps
+	@$(MAKE) --no-print-directory build
+	@bash tests/kube/real_apiserver_test.sh $(BUILD)
 
 unit: build
 	@ctest --preset $(PRESET) -j $(JOBS) -L unit
