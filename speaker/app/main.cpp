@@ -25,12 +25,14 @@
 #include "l1net/io/object_source.hpp"
 #include "l1net/io/signals.hpp"
 #include "l1net/io/version.hpp"
+#include "l1net/kubeapi/client.hpp"
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/control.hpp"
 #include "l1net/speaker/io/cli.hpp"
 #include "l1net/speaker/io/commands.hpp"
 #include "l1net/speaker/io/failover.hpp"
 #include "l1net/speaker/io/frame_socket.hpp"
+#include "l1net/speaker/io/kube_mode.hpp"
 #include "l1net/speaker/io/netlink.hpp"
 #include "l1net/speaker/io/speaker.hpp"
 #include "l1net/speaker/mesh_service.hpp"
@@ -57,10 +59,7 @@ int main(int argc, char** argv) {
     return parsed.action == speaker::ParsedFlags::Action::kHelp ? 0 : 2;
   }
   const speaker::SpeakerFlags& flags = parsed.flags;
-  if (flags.mode == speaker::SpeakerMode::kKubernetes) {
-    std::cerr << "l1net-speaker: --mode kubernetes is not wired into this build yet\n";
-    return 2;
-  }
+  const bool kube_mode = flags.mode == speaker::SpeakerMode::kKubernetes;
   try {
     io::setupLogging(flags.log);
   } catch (const std::invalid_argument& e) {
@@ -81,18 +80,23 @@ int main(int argc, char** argv) {
   // The object source: initial sync first (invalid manifests: exit 2), snapshots after start().
   io::FileObjectSourceOptions source_opts;
   source_opts.registry = &registry;
-  io::FileObjectSource source(ex, flags.manifests, io::makeLogger("speaker.manifests"),
-                              source_opts);
+  // Kubernetes mode: the KubeMode below owns its source and syncs asynchronously.
+  std::optional<io::FileObjectSource> source;
   std::vector<manifest::Node> initial_nodes;
   io::SyncOutcome synced;
   try {
-    source.initialSync([&](const io::SyncOutcome& outcome) {
-      synced = outcome;
-      if (outcome.snapshot != nullptr) {
-        initial_nodes = outcome.snapshot->nodes;
-      }
-      synced.snapshot = nullptr;
-    });
+    if (!kube_mode) {
+      source.emplace(ex, flags.manifests, io::makeLogger("speaker.manifests"), source_opts);
+    }
+    if (source) {
+      source->initialSync([&](const io::SyncOutcome& outcome) {
+        synced = outcome;
+        if (outcome.snapshot != nullptr) {
+          initial_nodes = outcome.snapshot->nodes;
+        }
+        synced.snapshot = nullptr;
+      });
+    }
   } catch (const std::exception& e) {
     log->error("start-up failed: {}", e.what());
     return 1;
@@ -140,12 +144,37 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Kubernetes mode: informers, mesh peers from the speaker pods, ServiceL2Status publisher.
+  std::unique_ptr<speaker::KubeMode> kube;
+  if (kube_mode) {
+    try {
+      auto client = kubeapi::ApiClient::create(ex, speaker::clusterConfigFromFlags(flags));
+      if (!client) {
+        throw std::invalid_argument("API client: " + client.error().message());
+      }
+      kube = std::make_unique<speaker::KubeMode>(
+          ex,
+          speaker::KubeModeOptions{.node = flags.node,
+                                   .ns = flags.ns,
+                                   .speaker_selector = flags.speaker_selector,
+                                   .owner = {flags.pod_name, flags.pod_uid}},
+          std::move(*client), *spk, *failover);
+    } catch (const std::invalid_argument& e) {
+      log->error("{}", e.what());
+      return 2;
+    }
+  }
+
   io::HttpServer http(ex, io::makeLogger("speaker.http"));
   // /healthz: 503 naming the rejected manifest reload (the last good set is still announced).
   io::serveMetrics(
-      http, registry, [] { return true; }, [&source] { return source.healthProblem(); });
-  http.route("/metrics", [&registry, &failover, &spk](const io::HttpRequest& /*req*/) {
+      http, registry, [] { return true; },
+      [&source] { return source ? source->healthProblem() : std::string(); });
+  http.route("/metrics", [&registry, &failover, &spk, &kube](const io::HttpRequest& /*req*/) {
     failover->exportMetrics(registry);
+    if (kube) {
+      kube->exportMetrics(registry);
+    }
     spk->pollKernelCounts();
     return io::HttpResponse{.status = 200,
                             .content_type = std::string(metrics::kContentType),
@@ -168,12 +197,16 @@ int main(int argc, char** argv) {
   try {
     netlink.start([&spk](const std::vector<speaker::Link>& links) { spk->setLinks(links); });
     failover->setEligible(spk->hasUsableInterface());
-    failover->start();  // announce nothing until the mesh has settled
-    source.start([&spk, &failover](const manifest::ManifestSet& set) {
-      failover->setNodes(set.nodes);
-      spk->setManifests(set);
-      ::malloc_trim(0);  // hand back what parsing the manifests left in the heap
-    });
+    if (kube) {
+      kube->start();  // the mesh starts once the first complete view is read
+    } else {
+      failover->start();  // announce nothing until the mesh has settled
+      source->start([&spk, &failover](const manifest::ManifestSet& set) {
+        failover->setNodes(set.nodes);
+        spk->setManifests(set);
+        ::malloc_trim(0);  // hand back what parsing the manifests left in the heap
+      });
+    }
   } catch (const std::exception& e) {
     log->error("start-up failed: {}", e.what());
     return 1;
@@ -184,7 +217,12 @@ int main(int argc, char** argv) {
     // while closing the packet sockets takes milliseconds (the kernel waits for an RCU grace).
     failover->leave();
     spk->stop();
-    source.stop();
+    if (kube) {
+      kube->stop();
+    }
+    if (source) {
+      source->stop();
+    }
     netlink.stop();
     control.stop();
     http.stop();
