@@ -35,6 +35,23 @@ void operator delete(void* p) noexcept {
   }
 }
 void operator delete(void* p, std::size_t /*n*/) noexcept { operator delete(p); }
+// Every other replaceable form goes through the two above, so that no allocation made by one
+// allocator (e.g. a sanitizer's nothrow or array new) is freed by the other.
+void* operator new(std::size_t n, const std::nothrow_t& /*tag*/) noexcept {
+  try {
+    return operator new(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
+  return operator new(n, tag);
+}
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t /*n*/) noexcept { operator delete(p); }
+void operator delete(void* p, const std::nothrow_t& /*tag*/) noexcept { operator delete(p); }
+void operator delete[](void* p, const std::nothrow_t& /*tag*/) noexcept { operator delete(p); }
 
 namespace manifest = l1net::manifest;
 
