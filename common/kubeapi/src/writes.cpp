@@ -88,6 +88,14 @@ WriteOutcome fromResponse(const std::string& what, ApiResponse& r, int attempts)
                 std::to_string(r.status) + " " + r.error.reason + ": " + r.error.message, attempts);
 }
 
+// The outcome after kWriteAttempts answers of 409 in a row; last is the final one.
+WriteOutcome conflictsExhausted(const std::string& what, const ApiResponse& last) {
+  return failed(
+      what, 409,
+      "409 Conflict after " + std::to_string(kWriteAttempts) + " attempts: " + last.error.message,
+      kWriteAttempts);
+}
+
 // GET, build the patch from the read state (with its resourceVersion), PATCH; again on 409.
 asio::awaitable<WriteOutcome> patchWithRetry(
     ApiClient& c, const std::string& path, const std::string& patch_path,
@@ -117,10 +125,7 @@ asio::awaitable<WriteOutcome> patchWithRetry(
     }
     last = std::move(*r);
   }
-  co_return failed(
-      what, 409,
-      "409 Conflict after " + std::to_string(kWriteAttempts) + " attempts: " + last.error.message,
-      kWriteAttempts);
+  co_return conflictsExhausted(what, last);
 }
 
 }  // namespace
@@ -193,10 +198,7 @@ asio::awaitable<WriteOutcome> createOrUpdate(ApiClient& c, std::string collectio
     }
     last = std::move(*r);
   }
-  co_return failed(
-      what, 409,
-      "409 Conflict after " + std::to_string(kWriteAttempts) + " attempts: " + last.error.message,
-      kWriteAttempts);
+  co_return conflictsExhausted(what, last);
 }
 
 asio::awaitable<WriteOutcome> deleteObject(ApiClient& c, std::string path) {
