@@ -24,6 +24,7 @@
 #include <boost/json.hpp>
 
 #include "l1net/http/url.hpp"
+#include "l1net/kube/api_path.hpp"
 
 namespace l1net::testing {
 
@@ -313,52 +314,22 @@ std::optional<Target> parseTarget(const std::string& raw) {
       pos = amp + 1;
     }
   }
-  std::vector<std::string> seg;
-  std::size_t pos = 1;
-  while (pos < path.size()) {
-    const auto slash = path.find('/', pos);
-    seg.push_back(path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos));
-    if (slash == std::string::npos) {
-      break;
-    }
-    pos = slash + 1;
-  }
-  std::string group;
-  std::string version;
-  std::size_t i = 0;
-  if (seg.size() >= 2 && seg[0] == "api") {
-    version = seg[1];
-    i = 2;
-  } else if (seg.size() >= 3 && seg[0] == "apis") {
-    group = seg[1];
-    version = seg[2];
-    i = 3;
-  } else {
+  const auto parsed = kube::parseApiPath(path);
+  if (!parsed) {
     return std::nullopt;
   }
-  std::vector<std::string> rest(seg.begin() + static_cast<std::ptrdiff_t>(i), seg.end());
-  if (rest.size() >= 3 && rest[0] == "namespaces") {
-    t.ns = rest[1];
-    rest.erase(rest.begin(), rest.begin() + 2);
-  }
-  if (rest.empty() || rest.size() > 3) {
-    return std::nullopt;
-  }
-  t.res = findResource(group, rest[0]);
-  if (t.res == nullptr || t.res->version != version) {
+  t.ns = parsed->ns;
+  t.name = parsed->name;
+  t.sub = parsed->subresource;
+  t.res = findResource(parsed->group, parsed->resource);
+  if (t.res == nullptr || t.res->version != parsed->version) {
     return std::nullopt;
   }
   if (!t.res->namespaced && !t.ns.empty()) {
     return std::nullopt;
   }
-  if (rest.size() >= 2) {
-    t.name = rest[1];
-  }
-  if (rest.size() == 3) {
-    t.sub = rest[2];
-    if (t.sub != "status" || !t.res->has_status) {
-      return std::nullopt;
-    }
+  if (!t.sub.empty() && (t.sub != "status" || !t.res->has_status)) {
+    return std::nullopt;
   }
   if (t.res->namespaced && t.ns.empty() && !t.name.empty()) {
     return std::nullopt;  // a namespaced object needs its namespace

@@ -16,6 +16,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "l1net/kube/api_path.hpp"
+
 namespace l1net::kubeapi {
 
 namespace asio = boost::asio;
@@ -34,36 +36,6 @@ std::string rvOf(const json::value& obj) {
     }
   }
   return {};
-}
-
-// "PATCH services default/web/status" from a method and an API path.
-std::string describe(const std::string& method, const std::string& path) {
-  // /api/v1/namespaces/<ns>/<resource>/<name>[/<sub>] or cluster-scoped forms.
-  std::vector<std::string> seg;
-  std::size_t pos = 1;
-  while (pos < path.size()) {
-    const auto slash = path.find('/', pos);
-    seg.push_back(path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos));
-    if (slash == std::string::npos) {
-      break;
-    }
-    pos = slash + 1;
-  }
-  std::size_t i = !seg.empty() && seg[0] == "api" ? 2 : 3;
-  std::string ns;
-  if (seg.size() > i + 1 && seg[i] == "namespaces" && seg.size() > i + 2) {
-    ns = seg[i + 1];
-    i += 2;
-  }
-  if (seg.size() <= i) {
-    return method + " " + path;
-  }
-  std::string out = method + " " + seg[i];
-  std::string obj = ns;
-  for (std::size_t k = i + 1; k < seg.size(); ++k) {
-    obj += (obj.empty() ? "" : "/") + seg[k];
-  }
-  return obj.empty() ? out : out + " " + obj;
 }
 
 WriteOutcome failed(const std::string& what, unsigned status, const std::string& detail,
@@ -100,7 +72,7 @@ WriteOutcome conflictsExhausted(const std::string& what, const ApiResponse& last
 asio::awaitable<WriteOutcome> patchWithRetry(
     ApiClient& c, const std::string& path, const std::string& patch_path,
     const std::function<json::value(const json::value& current)>& make_patch) {
-  const auto what = describe("PATCH", patch_path);
+  const auto what = kube::describeRequest("PATCH", patch_path);
   ApiResponse last;
   for (int attempt = 1; attempt <= kWriteAttempts; ++attempt) {
     auto got = co_await c.call("GET", path);
@@ -164,7 +136,7 @@ asio::awaitable<WriteOutcome> createOrUpdate(ApiClient& c, std::string collectio
     }
   }
   const auto path = collection + "/" + name;
-  const auto what = describe("PUT", path);
+  const auto what = kube::describeRequest("PUT", path);
   if (name.empty() || !obj.is_object()) {
     co_return failed(what, 0, "the object has no metadata.name", 0);
   }
@@ -172,10 +144,10 @@ asio::awaitable<WriteOutcome> createOrUpdate(ApiClient& c, std::string collectio
   for (int attempt = 1; attempt <= kWriteAttempts; ++attempt) {
     auto created = co_await c.call("POST", collection, obj);
     if (!created) {
-      co_return failed(describe("POST", path), 0, created.error().message(), attempt);
+      co_return failed(kube::describeRequest("POST", path), 0, created.error().message(), attempt);
     }
     if (created->status != 409) {
-      co_return fromResponse(describe("POST", path), *created, attempt);
+      co_return fromResponse(kube::describeRequest("POST", path), *created, attempt);
     }
     auto got = co_await c.call("GET", path);
     if (!got) {
@@ -202,7 +174,7 @@ asio::awaitable<WriteOutcome> createOrUpdate(ApiClient& c, std::string collectio
 }
 
 asio::awaitable<WriteOutcome> deleteObject(ApiClient& c, std::string path) {
-  const auto what = describe("DELETE", path);
+  const auto what = kube::describeRequest("DELETE", path);
   auto r = co_await c.call("DELETE", path);
   if (!r) {
     co_return failed(what, 0, r.error().message(), 1);
@@ -237,7 +209,7 @@ asio::awaitable<WriteOutcome> EventRecorder::emit(const kube::ObjectRef& obj, ku
     } else {
       r = co_await client_.call("PATCH", path, a.body, kMergePatch);
     }
-    const auto what = describe(create ? "POST" : "PATCH", path);
+    const auto what = kube::describeRequest(create ? "POST" : "PATCH", path);
     if (!r) {
       correlator_.onFailed(a);
       co_return failed(what, 0, r.error().message(), 1);
