@@ -1045,6 +1045,10 @@ struct FakeApiServer::Impl : std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<void> watch(std::shared_ptr<tcp::socket> sock, Target t, Selector sel) {
+    // A watch counts as open from here, so the drop/end requests made after openWatches() shows
+    // it apply to it: take their generations before the first suspension.
+    const auto drop_gen = drop_generation;
+    const auto end_gen = end_generation;
     ++open_watches;
     ++watches_served;
     struct Closer {
@@ -1069,8 +1073,6 @@ struct FakeApiServer::Impl : std::enable_shared_from_this<Impl> {
       }
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-    const auto drop_gen = drop_generation;
-    const auto end_gen = end_generation;
     std::int64_t sent = 0;
     if (asked.empty() || asked == "0") {
       std::vector<std::string> lines;

@@ -156,8 +156,7 @@ TEST_CASE("Informer: an empty collection still reports synced once") {
   CHECK(r.deltas.empty());
 }
 
-TEST_CASE("Informer survives faults without losing or duplicating a change" *
-          doctest::skip(l1net::testing::kUnderAddressSanitizer)) {
+TEST_CASE("Informer survives faults without losing or duplicating a change") {
   struct Case {
     const char* name;
     // Runs after the first sync; returns the deltas that must follow.

@@ -28,15 +28,3 @@ struct StringMaker<std::string_view> {
 };
 
 }  // namespace doctest
-
-namespace l1net::testing {
-
-// True in the ASan + UBSan build. Fault-injection tests whose faults land on a request chosen by
-// timing are skipped there until they are made deterministic (they pass in the normal build).
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kUnderAddressSanitizer = true;
-#else
-inline constexpr bool kUnderAddressSanitizer = false;
-#endif
-
-}  // namespace l1net::testing
