@@ -1,5 +1,6 @@
 #include "l1net/kubeapi/client.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -35,6 +36,23 @@ std::string trimToken(std::string s) {
 }
 
 }  // namespace
+
+std::variant<kube::ClusterConfig, kube::ConfigError> loadClusterConfig(
+    const std::string& kubeconfig_path) {
+  if (kubeconfig_path.empty()) {
+    const auto env = [](const char* name) -> std::optional<std::string> {
+      const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read at start-up
+      return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+    };
+    return kube::inClusterConfig(env("KUBERNETES_SERVICE_HOST"), env("KUBERNETES_SERVICE_PORT"),
+                                 kube::kServiceAccountDir);
+  }
+  const auto text = readFile(kubeconfig_path);
+  if (!text) {
+    return kube::ConfigError{kubeconfig_path + ": cannot be read"};
+  }
+  return kube::parseKubeconfig(*text, kubeconfig_path, "");
+}
 
 std::string resourcePath(std::string_view group, std::string_view version,
                          std::string_view resource, std::string_view ns, std::string_view name) {

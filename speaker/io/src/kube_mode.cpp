@@ -1,9 +1,6 @@
 #include "l1net/speaker/io/kube_mode.hpp"
 
-#include <cstdlib>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 #include <variant>
@@ -32,31 +29,10 @@ namespace l1net::speaker {
 
 namespace asio = boost::asio;
 
-namespace {
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): start-up, one thread
-  return v == nullptr ? std::nullopt : std::optional<std::string>(v);
-}
-
-}  // namespace
-
 kube::ClusterConfig clusterConfigFromFlags(const SpeakerFlags& f) {
-  std::variant<kube::ClusterConfig, kube::ConfigError> r;
-  if (!f.kubeconfig.empty()) {
-    std::ifstream in(f.kubeconfig);
-    if (!in) {
-      throw std::invalid_argument("--kubeconfig " + f.kubeconfig + ": cannot be read");
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    r = kube::parseKubeconfig(text.str(), f.kubeconfig, "");
-  } else {
-    r = kube::inClusterConfig(env("KUBERNETES_SERVICE_HOST"), env("KUBERNETES_SERVICE_PORT"),
-                              kube::kServiceAccountDir);
-  }
+  auto r = kubeapi::loadClusterConfig(f.kubeconfig);
   if (const auto* e = std::get_if<kube::ConfigError>(&r)) {
-    throw std::invalid_argument(e->message);
+    throw std::invalid_argument(f.kubeconfig.empty() ? e->message : "--kubeconfig " + e->message);
   }
   return std::get<kube::ClusterConfig>(std::move(r));
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <variant>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -46,6 +47,42 @@ TEST_CASE("resourcePath") {
                               "l1net-controller") ==
         "/apis/coordination.k8s.io/v1/namespaces/l1net-system/leases/l1net-controller");
   CHECK(kubeapi::resourcePath("", "v1", "nodes", "", "a b") == "/api/v1/nodes/a%20b");
+}
+
+TEST_CASE("loadClusterConfig: a kubeconfig file, or an error naming it") {
+  l1net::testing::TempDir dir;
+  const auto good = dir.path() / "kubeconfig";
+  std::ofstream(good) << R"(apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{name: k, cluster: {server: "http://127.0.0.1:6443"}}]
+contexts: [{name: c, context: {cluster: k, user: u}}]
+users: [{name: u, user: {token: abc}}]
+)";
+  const auto bad = dir.path() / "bad";
+  std::ofstream(bad) << "current-context: missing\n";
+  struct Case {
+    std::string path;
+    std::string want_host;   // "" = an error is expected
+    std::string want_error;  // a part of the message
+  };
+  const Case cases[] = {
+      {good.string(), "127.0.0.1", ""},
+      {(dir.path() / "absent").string(), "", "absent: cannot be read"},
+      {bad.string(), "", bad.string()},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.path);
+    const auto r = kubeapi::loadClusterConfig(c.path);
+    if (c.want_host.empty()) {
+      REQUIRE(std::holds_alternative<l1net::kube::ConfigError>(r));
+      CHECK(std::get<l1net::kube::ConfigError>(r).message.find(c.want_error) != std::string::npos);
+    } else {
+      REQUIRE(std::holds_alternative<l1net::kube::ClusterConfig>(r));
+      CHECK(std::get<l1net::kube::ClusterConfig>(r).host == c.want_host);
+      CHECK(std::get<l1net::kube::ClusterConfig>(r).scheme == "http");
+    }
+  }
 }
 
 TEST_CASE("ApiClient: answers and Status errors") {

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -92,6 +93,12 @@ class ApiClient {
   bool token_loaded_ = false;
   ApiClientStats stats_;
 };
+
+// Where the daemons' --kubeconfig flag points: the kubeconfig at `kubeconfig_path` (its current
+// context), or, when the path is empty, the in-cluster service account (KUBERNETES_SERVICE_HOST,
+// KUBERNETES_SERVICE_PORT, kube::kServiceAccountDir). The error names the file or the variable.
+[[nodiscard]] std::variant<kube::ClusterConfig, kube::ConfigError> loadClusterConfig(
+    const std::string& kubeconfig_path);
 
 // Request paths. core group ("") -> /api/v1, others -> /apis/<group>/<version>; ns "" = cluster
 // scope (or all namespaces for a list); name "" = the collection. Names are percent-encoded.
