@@ -74,17 +74,27 @@ status:
 PY
 }
 
-# b_start_speaker MANIFESTS CPU [flags...]: the speaker in the node namespace pinned to CPU, info
-# logging; sets L1T_SPEAKER_PID and B_START (epoch ns just before exec).
+# b_start_speaker MANIFESTS CPU [flags...]: the speaker in the node namespace pinned to CPU, warn
+# logging; sets L1T_SPEAKER_PID. The epoch ns of the speaker's own exec (taken by bash right
+# before it execs the speaker, after `ip netns exec` and taskset, which a systemd unit or a pod
+# does not pay) is written to $L1T_TMP/exec_ns: b_exec_ns reads it.
 b_start_speaker() {
   local manifests=$1 cpu=$2
   shift 2
-  B_START=$(date +%s%N)
-  ip netns exec "$L1T_NS_NODE" taskset -c "$cpu" "$L1T_SPEAKER" --node node-a \
+  rm -f "$L1T_TMP/exec_ns"
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  ip netns exec "$L1T_NS_NODE" taskset -c "$cpu" bash -c \
+    'echo "${EPOCHREALTIME/./}000" >"$0"; exec "$@"' "$L1T_TMP/exec_ns" \
+    "$L1T_SPEAKER" --node node-a \
     --manifests "$manifests" --insecure-mesh --control-socket "$L1T_SOCK" \
     --metrics-addr "$L1T_METRICS" --log-level warn "$@" >>"$L1T_TMP/speaker.log" 2>&1 &
   L1T_SPEAKER_PID=$!
   L1T_PIDS+=("$L1T_SPEAKER_PID")
+}
+
+b_exec_ns() {  # epoch ns of the last b_start_speaker's exec
+  l1t_wait_for 10 test -s "$L1T_TMP/exec_ns" || l1t_fail "the speaker never started"
+  cat "$L1T_TMP/exec_ns"
 }
 
 b_wait_announced() {  # b_wait_announced IP

@@ -3,7 +3,7 @@
 # each), with 3 peers (Node objects whose speakers do not run: the mesh waits one dead time,
 # 500 ms, before it settles) and without peers. Per count: VmRSS and VmHWM once every VIP is
 # announced and the gratuitous burst is over, and, from a C client probing every 1 ms, the time
-# from exec to the first answer for the first VIP and for the last VIP of the manifest, and the
+# from the speaker's exec (not counting `ip netns exec`) to the first answer for the first VIP and for the last VIP of the manifest, and the
 # largest gap between answers for the first VIP during the initial announcement rounds.
 # Usage: speaker_rss.sh BUILD_DIR [COUNTS...]   (root; exit 77 = skipped)
 source "$(dirname "$0")/bench_lib.sh" "$1"
@@ -32,6 +32,7 @@ for peers in 3 0; do
     sleep 0.2
     b_start_speaker "$L1T_TMP/m.yaml" 1 "${flags[@]}"
     wait "$pf" "$pl"
+    B_START=$(b_exec_ns)
     sleep 2  # burst over (the probes ran 20 s)
     rss=$(b_status "$L1T_SPEAKER_PID" VmRSS) hwm=$(b_status "$L1T_SPEAKER_PID" VmHWM)
     read -r f_ns f_gap f_n <"$L1T_TMP/first"

@@ -34,6 +34,7 @@
 #include "l1net/speaker/io/frame_socket.hpp"
 #include "l1net/speaker/io/kube_mode.hpp"
 #include "l1net/speaker/io/netlink.hpp"
+#include "l1net/speaker/io/responder_thread.hpp"
 #include "l1net/speaker/io/speaker.hpp"
 #include "l1net/speaker/mesh_service.hpp"
 
@@ -120,7 +121,11 @@ int main(int argc, char** argv) {
     options.announce.load_balancer_class = flags.lb_class;
   }
 
-  speaker::RawFrameSocketFactory sockets(ex);
+  // The responders answer from a thread of their own: loads, recomputes and gratuitous rounds on
+  // this thread never make them wait.
+  speaker::ResponderThread responder;
+  options.responder = responder.executor();
+  speaker::RawFrameSocketFactory sockets(responder.executor());
   std::optional<speaker::Speaker> spk;
   try {
     spk.emplace(ex, sockets, registry,
@@ -175,7 +180,7 @@ int main(int argc, char** argv) {
     if (kube) {
       kube->exportMetrics(registry);
     }
-    spk->pollKernelCounts();
+    spk->collectCounters();
     return io::HttpResponse{.status = 200,
                             .content_type = std::string(metrics::kContentType),
                             .body = registry.encode()};
@@ -213,8 +218,9 @@ int main(int argc, char** argv) {
   }
   auto stop = io::awaitStopSignal(ex, [&](int signo) {
     log->info("signal {}: stopping", signo);
-    // Leave first so peers take over at once: nothing can be answered in between (one thread),
-    // while closing the packet sockets takes milliseconds (the kernel waits for an RCU grace).
+    // Leave first so peers take over at once; stop() then publishes empty tables (nothing is
+    // answered after it) before the packet sockets close, which takes milliseconds (the kernel
+    // waits for an RCU grace).
     failover->leave();
     spk->stop();
     if (kube) {

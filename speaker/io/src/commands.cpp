@@ -20,7 +20,7 @@ void registerSpeakerCommands(ControlServer& server, Speaker& speaker) {
     return ControlReply::success(speaker.status());
   });
   server.handle("stats", [&speaker](const boost::json::object& /*req*/) {
-    speaker.pollKernelCounts();
+    speaker.collectCounters();
     return ControlReply::success(speaker.statsJson());
   });
   server.handle("explain", [&speaker](const boost::json::object& req) {

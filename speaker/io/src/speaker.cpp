@@ -18,6 +18,7 @@
 
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/gratuitous.hpp"
+#include "l1net/speaker/io/snapshot.hpp"
 
 #include "speaker_text.hpp"
 
@@ -66,29 +67,29 @@ void OwnedSet::set(const net::IpAddress& ip, std::vector<int> ifindexes) {
 
 // ---- one announcing interface ----
 
+// Shared by the Speaker's thread and the responder coroutine. The responder reads only `socket`,
+// `table`, `closed`, `stats`, `log` and `executor`; everything else is the Speaker's.
 struct Speaker::Port {
-  Speaker* speaker = nullptr;  // valid while !closed
   int ifindex = 0;
   std::string name;
   net::MacAddress mac;
-  std::unique_ptr<FrameSocket> socket;  // never reset while the responder may use it
+  std::unique_ptr<FrameSocket> socket;  // closed on `executor`; never reset
+  Snapshot<ResponderTable> table;
+  std::shared_ptr<SpeakerStats> stats;
+  std::shared_ptr<spdlog::logger> log;
+  asio::any_io_executor executor;  // where the responder runs
+  bool own_thread = false;         // the responder runs on another thread than the Speaker
+  std::atomic<bool> closed{false};
   AnnounceSchedule schedule;
-  std::deque<net::IpAddress> pending;
-  asio::any_io_executor socket_executor;  // due gratuitous rounds not sent yet (sliced)
-  bool closed = false;
+  std::deque<net::IpAddress> pending;  // due gratuitous rounds not sent yet (sliced)
 
-  void close() {
-    closed = true;
-    speaker = nullptr;
-    socket->close();
-  }
-
-  // The data plane: frames in, planReply, replies out. Reads only the OwnedSet.
+  // The data plane: frames in, planReply against the table published last, replies out.
   static asio::awaitable<void> respond(std::shared_ptr<Port> port) {
     std::vector<std::uint8_t> buf(kFrameBuffer);
+    SpeakerStats& st = *port->stats;
     for (int turn = 1;; ++turn) {
-      if (turn % kFramesPerTurn == 0) {  // let timers, the mesh and the control socket run
-        co_await asio::post(port->socket_executor, asio::use_awaitable);
+      if (!port->own_thread && turn % kFramesPerTurn == 0) {  // let timers and the mesh run
+        co_await asio::post(port->executor, asio::use_awaitable);
         if (port->closed) {
           co_return;
         }
@@ -97,15 +98,14 @@ struct Speaker::Port {
       if (port->closed) {
         co_return;
       }
-      Speaker& s = *port->speaker;
+      const auto table = port->table.load();
       if (!n) {
         if (n.error() == asio::error::operation_aborted) {
           co_return;
         }
-        ++s.stats_.receive_errors;
-        s.errors_metric_.inc({{"kind", "receive"}});
-        s.log_.l2->warn("{}: receive failed: {}", port->name, n.error().message());
-        asio::steady_timer backoff(s.ex_, kReceiveErrorBackoff);
+        st.receive_errors.fetch_add(1, std::memory_order_relaxed);
+        port->log->warn("{}: receive failed: {}", table->name(), n.error().message());
+        asio::steady_timer backoff(port->executor, kReceiveErrorBackoff);
         boost::system::error_code ignored;
         co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
         if (port->closed) {
@@ -113,37 +113,34 @@ struct Speaker::Port {
         }
         continue;
       }
-      const int ifindex = port->ifindex;
       // NAs leave from the VIP itself, as Linux's ndisc_send_na does for its own addresses:
       // ndisc6 (and other tools) ignore an NA whose source is not the target.
-      const InterfaceView view{.mac = port->mac, .link_local = std::nullopt};
+      const InterfaceView view{.mac = table->mac(), .link_local = std::nullopt};
+      const ResponderTable& owned = *table;
       const auto decision =
           planReply(std::span<const std::uint8_t>(buf).first(*n), view,
-                    [&s, ifindex](const net::IpAddress& ip) { return s.owned_.owns(ip, ifindex); });
-      if (decision.target && s.owned_.owns(*decision.target, ifindex)) {
-        const auto ip = decision.target->to_string();
-        ++s.stats_.ips[*decision.target].requests_received;
-        s.requests_metric_.inc({{"ip", ip}});
+                    [&owned](const net::IpAddress& ip) { return owned.owns(ip); });
+      IpCounters* counters = decision.target ? owned.find(*decision.target) : nullptr;
+      if (counters != nullptr) {
+        counters->bump(counters->requests_received);
       }
       if (!decision.reply) {
-        ++s.stats_.drops.at(static_cast<std::size_t>(decision.drop));
-        s.drops_metric_.inc({{"reason", std::string(dropReasonName(decision.drop))}});
-        s.log_.l2->debug("{}: dropped {}-byte frame: {}", port->name, *n,
+        st.drops.at(static_cast<std::size_t>(decision.drop))
+            .fetch_add(1, std::memory_order_relaxed);
+        port->log->debug("{}: dropped {}-byte frame: {}", owned.name(), *n,
                          dropReasonName(decision.drop));
         continue;
       }
       if (const auto sent = port->socket->send(*decision.reply); !sent) {
-        ++s.stats_.send_errors;
-        s.errors_metric_.inc({{"kind", "send"}});
-        s.log_.l2->warn("{}: reply for {} failed: {}", port->name,
+        st.send_errors.fetch_add(1, std::memory_order_relaxed);
+        port->log->warn("{}: reply for {} failed: {}", owned.name(),
                         decision.target ? decision.target->to_string() : "?",
                         sent.error().message());
         continue;
       }
-      if (decision.target) {
-        ++s.stats_.ips[*decision.target].responses_sent;
-        s.responses_metric_.inc({{"ip", decision.target->to_string()}});
-        s.log_.l2->debug("{}: answered for {}", port->name, decision.target->to_string());
+      if (counters != nullptr) {
+        counters->bump(counters->responses_sent);
+        port->log->debug("{}: answered for {}", owned.name(), decision.target->to_string());
       }
     }
   }
@@ -216,15 +213,15 @@ void Speaker::stop() {
   stopped_ = true;
   owned_.clear();
   for (auto& [index, port] : ports_) {
-    port->close();
+    closePort(port);
   }
   ports_.clear();
   timer_->owner = nullptr;
   timer_->timer.cancel();
 }
 
-void Speaker::setManifests(manifest::ManifestSet set) {
-  manifests_ = std::move(set);
+void Speaker::setManifests(const manifest::ManifestSet& set) {
+  manifests_ = set;
   recompute();
 }
 
@@ -308,9 +305,12 @@ void Speaker::recompute() {
   for (const auto& [ip, a] : diff.next) {
     owned.set(ip, a.choice.ifindexes);
   }
-  owned_ = std::move(owned);  // from here on the data plane answers only for the new set
+  owned_ = std::move(owned);
+  updateMetrics(diff.next);  // creates the counters of new IPs, drops those of lost ones
   applyPorts(diff);
-  updateMetrics(diff.next);
+  for (auto& [index, port] : ports_) {
+    publishTable(*port);  // from here on the data plane answers only for the new set
+  }
   announced_ = std::move(diff.next);
   tick();
   if (on_announced_) {
@@ -352,7 +352,7 @@ void Speaker::applyPorts(const AnnouncementDiff& diff) {
     if (const auto it = ports_.find(index); it != ports_.end()) {
       log_.l2->debug("closing socket on {}", it->second->name);
       takeKernelCounts(*it->second);
-      it->second->close();
+      closePort(it->second);
       ports_.erase(it);
     }
   }
@@ -398,22 +398,24 @@ void Speaker::openPort(const Link& link, const std::vector<net::IpAddress>& ips,
   auto sock = sockets_.open(link.index, link.name);
   if (!sock) {
     retry_at_ = now + kOpenRetry;
-    ++stats_.socket_errors;
-    errors_metric_.inc({{"kind", "socket"}});
+    ++stats_->socket_errors;
     log_.main->warn("cannot open a packet socket on {}: {} (retrying in 1 s)", link.name,
                     sock.error().message());
     return;
   }
   auto port = std::make_shared<Port>();
-  port->speaker = this;
   port->ifindex = link.index;
   port->name = link.name;
   port->mac = link.mac;
   port->socket = std::move(*sock);
+  port->stats = stats_;
+  port->log = log_.l2;
+  port->executor = options_.responder ? options_.responder : ex_;
+  port->own_thread = static_cast<bool>(options_.responder);
   port->schedule = AnnounceSchedule(options_.schedule);
-  port->socket_executor = ex_;
   setTargets(*port, ipv4Of(ips));
-  asio::co_spawn(ex_, Port::respond(port), asio::detached);
+  publishTable(*port);  // the IPs of owned_ on this interface
+  asio::co_spawn(port->executor, Port::respond(port), asio::detached);
   log_.l2->debug("opened socket on {}", link.name);
   for (const auto& ip : ips) {
     port->schedule.gained(ip, now);
@@ -443,8 +445,7 @@ void Speaker::retryPorts() {
 void Speaker::joinGroup(Port& port, const net::Ipv6Address& group) {
   const auto mac = net::multicastMac(group);
   if (const auto r = port.socket->joinMulticast(mac); !r) {
-    ++stats_.socket_errors;
-    errors_metric_.inc({{"kind", "socket"}});
+    ++stats_->socket_errors;
     log_.main->warn("{}: joining {} ({}) failed: {}", port.name, group.to_string(), mac.toString(),
                     r.error().message());
   }
@@ -480,9 +481,11 @@ void Speaker::updateMetrics(const Announcements& next) {
                              {"ip", text}},
                             1);
     }
-    stats_.ips.try_emplace(ip);
+    if (const auto [it, added] = stats_->ips.try_emplace(ip); added) {
+      it->second = std::make_shared<IpCounters>();
+    }
   }
-  for (auto it = stats_.ips.begin(); it != stats_.ips.end();) {
+  for (auto it = stats_->ips.begin(); it != stats_->ips.end();) {
     if (next.contains(it->first)) {
       ++it;
       continue;
@@ -491,7 +494,7 @@ void Speaker::updateMetrics(const Announcements& next) {
     requests_metric_.remove(labels);
     responses_metric_.remove(labels);
     gratuitous_metric_.remove(labels);
-    it = stats_.ips.erase(it);
+    it = stats_->ips.erase(it);
   }
   interfaces_metric_.clear();
   for (const auto& l : links_) {
@@ -504,14 +507,14 @@ void Speaker::updateMetrics(const Announcements& next) {
 void Speaker::sendRound(Port& port, const net::IpAddress& ip) {
   for (const auto& frame : gratuitousFrames(ip, port.mac, std::nullopt)) {  // source = VIP
     if (const auto sent = port.socket->send(frame); !sent) {
-      ++stats_.send_errors;
-      errors_metric_.inc({{"kind", "send"}});
+      stats_->send_errors.fetch_add(1, std::memory_order_relaxed);
       log_.l2->warn("{}: gratuitous frame for {} failed: {}", port.name, ip.to_string(),
                     sent.error().message());
       continue;
     }
-    ++stats_.ips[ip].gratuitous_sent;
-    gratuitous_metric_.inc({{"ip", ip.to_string()}});
+    if (auto* c = countersOf(ip); c != nullptr) {
+      c->bump(c->gratuitous_sent);
+    }
   }
   log_.l2->debug("{}: gratuitous round for {}", port.name, ip.to_string());
 }
@@ -562,16 +565,15 @@ void Speaker::sendPending() {
 
 void Speaker::setTargets(Port& port, const std::vector<net::Ipv4Address>& targets) {
   if (const auto r = port.socket->setArpTargets(targets); !r) {
-    ++stats_.socket_errors;
-    errors_metric_.inc({{"kind", "socket"}});
+    ++stats_->socket_errors;
     log_.main->warn("{}: narrowing the ARP filter failed: {}", port.name, r.error().message());
   }
 }
 
 void Speaker::takeKernelCounts(Port& port) {
   const auto c = port.socket->takeKernelCounts();
-  stats_.kernel_received += c.packets;
-  stats_.kernel_drops += c.drops;
+  stats_->kernel_received += c.packets;
+  stats_->kernel_drops += c.drops;
   if (c.drops > 0) {
     kernel_drops_metric_.add({}, static_cast<double>(c.drops));
     log_.l2->warn("{}: the kernel dropped {} frame(s): receive queue full", port.name, c.drops);
@@ -581,10 +583,63 @@ void Speaker::takeKernelCounts(Port& port) {
   }
 }
 
-void Speaker::pollKernelCounts() {
+void Speaker::collectCounters() {
   for (auto& [index, port] : ports_) {
     takeKernelCounts(*port);
   }
+  const auto& st = *stats_;
+  for (const auto& [ip, c] : st.ips) {
+    const metrics::Labels labels{{"ip", ip.to_string()}};
+    requests_metric_.set(labels, static_cast<double>(c->requests_received.load()));
+    responses_metric_.set(labels, static_cast<double>(c->responses_sent.load()));
+    gratuitous_metric_.set(labels, static_cast<double>(c->gratuitous_sent.load()));
+  }
+  for (std::size_t i = 0; i < kDropReasonCount; ++i) {
+    const auto r = static_cast<DropReason>(i);
+    if (const auto v = st.drops.at(i).load(); r != DropReason::kNone && v > 0) {
+      drops_metric_.set({{"reason", std::string(dropReasonName(r))}}, static_cast<double>(v));
+    }
+  }
+  const std::pair<const char*, std::uint64_t> errors[] = {{"receive", st.receive_errors.load()},
+                                                          {"send", st.send_errors.load()},
+                                                          {"socket", st.socket_errors}};
+  for (const auto& [kind, v] : errors) {
+    if (v > 0) {
+      errors_metric_.set({{"kind", kind}}, static_cast<double>(v));
+    }
+  }
+}
+
+IpCounters* Speaker::countersOf(const net::IpAddress& ip) const {
+  const auto it = stats_->ips.find(ip);
+  return it == stats_->ips.end() ? nullptr : it->second.get();
+}
+
+void Speaker::publishTable(Port& port) const {
+  std::vector<ResponderTable::Entry> entries;
+  for (const auto& [ip, ifindexes] : owned_.entries()) {
+    if (!std::binary_search(ifindexes.begin(), ifindexes.end(), port.ifindex)) {
+      continue;
+    }
+    if (const auto it = stats_->ips.find(ip); it != stats_->ips.end()) {
+      entries.push_back({.ip = ip, .counters = it->second});
+    }
+  }
+  port.table.publish(
+      std::make_shared<const ResponderTable>(port.mac, port.name, std::move(entries)));
+}
+
+// Nothing is answered on the port from here on; the socket closes on the responder's executor
+// (at once when that is ours), which ends the responder with operation_aborted.
+void Speaker::closePort(const std::shared_ptr<Port>& port) const {
+  port->table.publish(std::make_shared<const ResponderTable>(port->mac, port->name,
+                                                             std::vector<ResponderTable::Entry>{}));
+  port->closed = true;
+  if (!port->own_thread) {
+    port->socket->close();
+    return;
+  }
+  asio::post(port->executor, [port] { port->socket->close(); });
 }
 
 void Speaker::rearm() {
@@ -624,7 +679,8 @@ Result<json::value> Speaker::garp(const net::IpAddress& ip) {
     return Errc::kNotFound;
   }
   json::array ifaces;
-  std::uint64_t before = stats_.ips[ip].gratuitous_sent;
+  IpCounters* counters = countersOf(ip);
+  const std::uint64_t before = counters != nullptr ? counters->gratuitous_sent.load() : 0;
   for (const int index : it->second) {
     const auto pit = ports_.find(index);
     if (pit == ports_.end()) {
@@ -636,7 +692,7 @@ Result<json::value> Speaker::garp(const net::IpAddress& ip) {
   json::object out;
   out["ip"] = ip.to_string();
   out["interfaces"] = std::move(ifaces);
-  out["frames"] = stats_.ips[ip].gratuitous_sent - before;
+  out["frames"] = counters != nullptr ? counters->gratuitous_sent.load() - before : 0;
   log_.main->info("gratuitous round for {} requested over the control socket", ip.to_string());
   return json::value(std::move(out));
 }

@@ -209,11 +209,11 @@ json::value Speaker::explain(const net::IpAddress& ip) const {
 json::value Speaker::statsJson() const {
   json::object out;
   json::array ips;
-  for (const auto& [ip, c] : stats_.ips) {
+  for (const auto& [ip, c] : stats_->ips) {
     ips.emplace_back(json::object{{"ip", ip.to_string()},
-                                  {"requests_received", c.requests_received},
-                                  {"responses_sent", c.responses_sent},
-                                  {"gratuitous_sent", c.gratuitous_sent}});
+                                  {"requests_received", c->requests_received.load()},
+                                  {"responses_sent", c->responses_sent.load()},
+                                  {"gratuitous_sent", c->gratuitous_sent.load()}});
   }
   out["ips"] = std::move(ips);
   json::object drops;
@@ -222,14 +222,14 @@ json::value Speaker::statsJson() const {
     if (r == DropReason::kNone) {
       continue;
     }
-    drops[dropReasonName(r)] = stats_.drops.at(i);
+    drops[dropReasonName(r)] = stats_->drops.at(i).load();
   }
   out["drops"] = std::move(drops);
-  out["receive_errors"] = stats_.receive_errors;
-  out["send_errors"] = stats_.send_errors;
-  out["socket_errors"] = stats_.socket_errors;
-  out["kernel_received"] = stats_.kernel_received;
-  out["kernel_drops"] = stats_.kernel_drops;
+  out["receive_errors"] = stats_->receive_errors.load();
+  out["send_errors"] = stats_->send_errors.load();
+  out["socket_errors"] = stats_->socket_errors;
+  out["kernel_received"] = stats_->kernel_received;
+  out["kernel_drops"] = stats_->kernel_drops;
   return out;
 }
 

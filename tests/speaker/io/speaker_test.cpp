@@ -89,17 +89,24 @@ net::Frame neighborSolicitation(const char* target) {
 
 struct Fixture {
   boost::asio::io_context io;
+  boost::asio::io_context responder;  // the responders' executor when separate_responder
   metrics::Registry registry;
-  FakeFrameSocketFactory sockets{io.get_executor()};
+  FakeFrameSocketFactory sockets;
   FakeNetlink netlink;
   Speaker::Clock::time_point now{std::chrono::seconds(1000)};
   std::unique_ptr<Speaker> speaker;
 
-  explicit Fixture(std::vector<std::string> excludes = {}) {
+  // separate_responder: the responders run on `responder` (as on the daemon's responder thread),
+  // driven by pollResponder() only; poll() runs the Speaker's executor only.
+  explicit Fixture(std::vector<std::string> excludes = {}, bool separate_responder = false)
+      : sockets(separate_responder ? responder.get_executor() : io.get_executor()) {
     Speaker::Options o;
     o.node = "node-a";
     o.exclude_patterns = std::move(excludes);
     o.now = [this] { return now; };
+    if (separate_responder) {
+      o.responder = responder.get_executor();
+    }
     auto quiet = l1net::testing::quietLogger("speaker-test");
     speaker = std::make_unique<Speaker>(io.get_executor(), sockets, registry,
                                         Speaker::Loggers{.main = quiet, .l2 = quiet}, std::move(o));
@@ -110,6 +117,7 @@ struct Fixture {
   ~Fixture() {
     speaker->stop();
     poll();
+    pollResponder();
   }
   Fixture(const Fixture&) = delete;
   Fixture& operator=(const Fixture&) = delete;
@@ -118,12 +126,19 @@ struct Fixture {
     io.restart();
     io.poll();
   }
+  void pollResponder() {
+    responder.restart();
+    responder.poll();
+  }
   std::shared_ptr<testing::FakeFrameSocketState> eth0() { return sockets.socket("eth0"); }
+  // What /metrics would show: the handler collects the counters first.
   double metric(const char* name, const metrics::Labels& labels) {
+    speaker->collectCounters();
     const auto* f = registry.find(name);
     return f == nullptr ? -1 : f->value(labels);
   }
   bool hasSeries(const char* name, const metrics::Labels& labels) {
+    speaker->collectCounters();
     const auto* f = registry.find(name);
     return f != nullptr && f->contains(labels);
   }
@@ -184,8 +199,8 @@ TEST_CASE("ARP requests: owned answered, others dropped and counted") {
   CHECK(rep.sender_mac == mac(kNodeMac));
   CHECK(rep.sender_ip.to_string() == "198.51.100.200");
   const auto& st = f.speaker->stats();
-  CHECK(st.ips.at(ip("198.51.100.200")).requests_received == 1);
-  CHECK(st.ips.at(ip("198.51.100.200")).responses_sent == 1);
+  CHECK(st.ips.at(ip("198.51.100.200"))->requests_received == 1);
+  CHECK(st.ips.at(ip("198.51.100.200"))->responses_sent == 1);
   CHECK(st.drops.at(static_cast<std::size_t>(DropReason::kNotOwned)) == 1);
   CHECK(f.metric("metallb_layer2_responses_sent", {{"ip", "198.51.100.200"}}) == 1);
   CHECK(f.metric("l1net_layer2_dropped_total", {{"reason", "not_owned"}}) == 1);
@@ -453,9 +468,9 @@ TEST_CASE("kernel receive counts and drops reach stats, metrics and the stats vi
   Fixture f;
   f.speaker->setManifests(load(manifests({"198.51.100.200"})));
   f.eth0()->kernel = {.packets = 100, .drops = 7};
-  f.speaker->pollKernelCounts();
+  f.speaker->collectCounters();
   f.eth0()->kernel = {.packets = 5, .drops = 0};
-  f.speaker->pollKernelCounts();
+  f.speaker->collectCounters();
   CHECK(f.speaker->stats().kernel_received == 105);
   CHECK(f.speaker->stats().kernel_drops == 7);
   CHECK(f.metric("l1net_layer2_kernel_drops_total", {}) == 7);
@@ -486,6 +501,77 @@ TEST_CASE("a large gratuitous round goes out in slices, replies in between") {
   }
   CHECK(reply_before_last_slice);
   CHECK(f.metric("metallb_layer2_gratuitous_sent", {{"ip", "203.0.113.100"}}) == 2);
+}
+
+}  // namespace
+}  // namespace l1net::speaker
+
+namespace l1net::speaker {
+namespace {
+
+// With its own executor the responder answers from the table published last, whatever the
+// Speaker's executor is doing: here that executor never runs between the frames and the replies.
+TEST_CASE("a separate responder answers without the Speaker's executor running") {
+  struct Case {
+    const char* name;
+    std::vector<std::string> first;   // announced before the frames are queued
+    std::vector<std::string> second;  // announced after (empty: no second recompute)
+    const char* asked;
+    bool want_reply;
+  };
+  const std::vector<Case> cases = {
+      {"owned", {"198.51.100.200"}, {}, "198.51.100.200", true},
+      {"not owned", {"198.51.100.200"}, {}, "198.51.100.201", false},
+      {"gained by a later recompute",
+       {"198.51.100.200"},
+       {"198.51.100.200", "198.51.100.201"},
+       "198.51.100.201",
+       true},
+      {"lost by a later recompute",
+       {"198.51.100.200", "198.51.100.201"},
+       {"198.51.100.200"},
+       "198.51.100.201",
+       false},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      Fixture f({}, true);
+      f.speaker->setManifests(load(manifests(c.first)));
+      f.pollResponder();  // the responder starts and waits for frames
+      auto sock = f.eth0();
+      REQUIRE(sock);
+      if (!c.second.empty()) {
+        f.speaker->setManifests(load(manifests(c.second)));
+      }
+      sock->clearSent();
+      sock->feed(arpRequest(c.asked));
+      f.pollResponder();  // the Speaker's executor (f.io) does not run
+      REQUIRE(sock->sent.size() == (c.want_reply ? 1U : 0U));
+      if (c.want_reply) {
+        const auto rep = net::decodeArp(net::decodeEthernet(sock->sent[0]).value().payload).value();
+        CHECK(rep.sender_ip.to_string() == c.asked);
+        CHECK(rep.sender_mac == mac(kNodeMac));
+        CHECK(f.metric("metallb_layer2_responses_sent", {{"ip", c.asked}}) == 1);
+      } else {
+        CHECK(f.metric("l1net_layer2_dropped_total", {{"reason", "not_owned"}}) == 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("a separate responder's socket closes on the responder's executor") {
+  Fixture f({}, true);
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  f.pollResponder();
+  auto sock = f.eth0();
+  REQUIRE(sock);
+  f.speaker->setManifests(load(manifests({})));
+  CHECK_FALSE(sock->closed);  // posted to the responder
+  sock->clearSent();
+  sock->feed(arpRequest("198.51.100.200"));  // arrives before the close runs: not answered
+  f.pollResponder();
+  CHECK(sock->closed);
+  CHECK(sock->sent.empty());
 }
 
 }  // namespace

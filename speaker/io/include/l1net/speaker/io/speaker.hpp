@@ -8,19 +8,28 @@
 //   2. diffAnnouncements() (core)          -> per IP the announcing interfaces (chooseInterfaces:
 //                                             usable, restricted, subnet-aware) and what changed
 //                                             per interface since the last recompute;
-//   3. the OwnedSet (IP -> interfaces)     -> what the data plane answers for, swapped at once.
+//   3. the OwnedSet (IP -> interfaces)     -> what this node answers for, and from it one
+//                                             ResponderTable per interface, published at once.
 // and then applies the returned changes: opens/closes one FrameSocket per announcing interface,
 // joins the solicited-node multicast MAC of each owned IPv6 address, starts an AnnounceSchedule
 // burst for every gained (IP, interface) pair (first round sent before recompute returns), drops
 // lost ones (no answer is sent for an IP after the recompute that lost it), and updates metrics
 // (series of lost IPs are removed, MetalLB #1972).
-// The packet path (one responder coroutine per socket) only asks the OwnedSet, so failover
-// replaces the OwnershipPolicy and never touches it.
+// The packet path (one responder coroutine per socket) reads only its interface's
+// ResponderTable (core/responder_table.hpp: owned IPs, MAC, per-IP counters), an immutable value
+// the recompute builds and publishes whole (io/snapshot.hpp); failover replaces the
+// OwnershipPolicy and never touches it.
 //
-// Never deaf: the packet path shares the thread with everything else, so nothing holds it long.
-// The responder yields after 64 frames in a row; due gratuitous rounds are queued and sent 32 IPs
-// per slice, each slice posted behind the replies already waiting. Each socket's kernel filter
-// admits only ARP Requests for the IPv4 addresses announced on it (setArpTargets).
+// Never deaf: with Options::responder set (the daemon runs it on a thread of its own), the
+// responders never wait for a load, a recompute or a gratuitous round: each frame is answered from
+// the table published last. A frame already being answered when a new table is published may
+// still get its reply; every frame read after the publish sees the new table. The responders touch
+// only the table, the socket and relaxed atomic counters; metrics are copied from the counters by
+// collectCounters() (the /metrics handler and `speakerctl stats` call it). Without
+// Options::responder everything shares one thread (tests): the responder then yields after 64
+// frames in a row, and due gratuitous rounds go out 32 IPs per slice, each slice posted behind the
+// replies already waiting. Each socket's kernel filter admits only ARP Requests for the IPv4
+// addresses announced on it (setArpTargets).
 //
 // Gratuitous schedule (AnnounceSchedule, per interface): when an (IP, interface) pair is gained,
 // also after a link comes back up or changes MAC, a round goes out at once and again at +250 ms,
@@ -31,11 +40,12 @@
 // VIP itself, as Linux sends them for its own addresses; ndisc6 ignores NAs from another source.
 // A socket that fails to open is retried every second.
 //
-// Threading: everything, including the control-socket queries, runs on the executor's single
-// thread. Not thread-safe.
+// Threading: the Speaker itself (inputs, timers, control-socket views) runs on the executor's
+// single thread and is not thread-safe; only the responders may run on Options::responder.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -60,6 +70,7 @@
 #include "l1net/speaker/io/netlink.hpp"
 #include "l1net/speaker/ownership_policy.hpp"
 #include "l1net/speaker/reply.hpp"
+#include "l1net/speaker/responder_table.hpp"
 
 namespace spdlog {
 class logger;
@@ -88,19 +99,16 @@ class OwnedSet {
   std::map<net::IpAddress, std::vector<int>> by_ip_;  // ifindexes sorted
 };
 
-struct IpCounters {
-  std::uint64_t requests_received = 0;  // requests for this IP that reached an owning interface
-  std::uint64_t responses_sent = 0;
-  std::uint64_t gratuitous_sent = 0;  // frames
-};
-
+// Counters. The atomics are bumped by the responders (any thread, relaxed); the rest, and the
+// map itself, only on the Speaker's thread.
 struct SpeakerStats {
-  std::map<net::IpAddress, IpCounters> ips;  // announced IPs only; reset when an IP is lost
-  std::array<std::uint64_t, kDropReasonCount> drops{};
-  std::uint64_t receive_errors = 0;
-  std::uint64_t send_errors = 0;
+  // Announced IPs only; reset when an IP is lost. The counters are shared with the ResponderTables.
+  std::map<net::IpAddress, std::shared_ptr<IpCounters>> ips;
+  std::array<std::atomic<std::uint64_t>, kDropReasonCount> drops{};
+  std::atomic<std::uint64_t> receive_errors{0};
+  std::atomic<std::uint64_t> send_errors{0};
   std::uint64_t socket_errors = 0;  // interfaces we could not open or join a group on
-  // PACKET_STATISTICS, summed over the sockets (read by pollKernelCounts and on close):
+  // PACKET_STATISTICS, summed over the sockets (read by collectCounters and on close):
   std::uint64_t kernel_received = 0;  // frames the kernel filter passed to us
   std::uint64_t kernel_drops = 0;     // of those, dropped because a receive queue was full
 };
@@ -116,6 +124,9 @@ class Speaker {
     AnnounceSchedule::Config schedule;
     AnnounceOptions announce;
     std::function<Clock::time_point()> now = [] { return Clock::now(); };  // Clock seam
+    // Where the responders run (sockets must be opened on it: the FrameSocketFactory's
+    // executor). Empty: the Speaker's own executor, everything on one thread.
+    boost::asio::any_io_executor responder;
   };
 
   struct Loggers {
@@ -131,7 +142,7 @@ class Speaker {
   Speaker& operator=(const Speaker&) = delete;
 
   // Inputs; each recomputes and applies at once.
-  void setManifests(manifest::ManifestSet set);
+  void setManifests(const manifest::ManifestSet& set);
   void setLinks(std::vector<Link> links);
   // The failover seam: replaces the single-node ownership decision (default LocalOwnershipPolicy).
   void setOwnershipPolicy(std::shared_ptr<const OwnershipPolicy> policy);
@@ -153,8 +164,9 @@ class Speaker {
   void tick();
 
   // Adds what the kernel counted on every socket since the last call (received, dropped) to
-  // stats() and the metrics. The control socket's `stats` and /metrics call it.
-  void pollKernelCounts();
+  // stats(), and copies stats() (kernel counts, per-IP requests/responses/gratuitous frames,
+  // drops, errors) into the metrics. The control socket's `stats` and /metrics call it.
+  void collectCounters();
 
   // Control-socket views (JSON, documented in speakerctl).
   [[nodiscard]] boost::json::value status() const;
@@ -169,7 +181,7 @@ class Speaker {
   [[nodiscard]] Result<boost::json::value> garp(const net::IpAddress& ip);
 
   [[nodiscard]] const OwnedSet& owned() const noexcept { return owned_; }
-  [[nodiscard]] const SpeakerStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const SpeakerStats& stats() const noexcept { return *stats_; }
   [[nodiscard]] const std::vector<Link>& links() const noexcept { return links_; }
   // Announcing interfaces with an open socket (ifindexes, sorted).
   [[nodiscard]] std::vector<int> openInterfaces() const;
@@ -187,6 +199,9 @@ class Speaker {
   void setTargets(Port& port, const std::vector<net::Ipv4Address>& targets);
   void takeKernelCounts(Port& port);
   void updateMetrics(const Announcements& next);
+  void publishTable(Port& port) const;
+  void closePort(const std::shared_ptr<Port>& port) const;
+  [[nodiscard]] IpCounters* countersOf(const net::IpAddress& ip) const;
   void noteUnknownNode(const std::optional<UnknownNode>& unknown);
   void sendRound(Port& port, const net::IpAddress& ip);
   void joinGroup(Port& port, const net::Ipv6Address& group);
@@ -208,7 +223,7 @@ class Speaker {
   OwnedSet owned_;
   Announcements announced_;
   std::map<int, std::shared_ptr<Port>> ports_;
-  SpeakerStats stats_;
+  std::shared_ptr<SpeakerStats> stats_ = std::make_shared<SpeakerStats>();  // shared: responders
   std::optional<Clock::time_point> retry_at_;  // re-open sockets that failed to open
   std::function<void(bool)> on_usable_change_;
   std::function<void(const Announcements&)> on_announced_;
