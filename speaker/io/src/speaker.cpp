@@ -19,6 +19,7 @@
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/gratuitous.hpp"
 #include "l1net/speaker/io/snapshot.hpp"
+#include "l1net/speaker/speaker_model.hpp"
 
 #include "speaker_text.hpp"
 
@@ -221,7 +222,7 @@ void Speaker::stop() {
 }
 
 void Speaker::setManifests(const manifest::ManifestSet& set) {
-  manifests_ = set;
+  manifests_ = slimForSpeaker(set);  // the caller's full set can go right after
   recompute();
 }
 

@@ -141,7 +141,8 @@ class Speaker {
   Speaker(const Speaker&) = delete;
   Speaker& operator=(const Speaker&) = delete;
 
-  // Inputs; each recomputes and applies at once.
+  // Inputs; each recomputes and applies at once. Of the manifests only the slim speaker model is
+  // kept (speaker_model.hpp).
   void setManifests(const manifest::ManifestSet& set);
   void setLinks(std::vector<Link> links);
   // The failover seam: replaces the single-node ownership decision (default LocalOwnershipPolicy).
@@ -218,7 +219,7 @@ class Speaker {
   InterfaceFilter filter_;
   std::shared_ptr<const OwnershipPolicy> policy_;
 
-  manifest::ManifestSet manifests_;
+  manifest::ManifestSet manifests_;  // slimForSpeaker()
   std::vector<Link> links_;
   OwnedSet owned_;
   Announcements announced_;
