@@ -3,7 +3,8 @@
 # (fake-apiserver, bearer token required) and the Pi-hole v6 fixture process (fake-pihole), on
 # loopback: --kubeconfig, a Service published, --require-announced (default on) waits for a
 # ServiceL2Status, the ledger ConfigMap is created once and survives a restart, a deleted Service
-# is removed and the foreign record stays.
+# is removed and the foreign record stays; as a daemon, changes arrive by watch (informers), also
+# across watches cut mid-event and a compaction (410, relist).
 set -euo pipefail
 
 BUILD=$(cd "${1:-build/default}" && pwd)
@@ -98,14 +99,14 @@ run_dnsd || fail "run 4 failed"
 [ "$(hosts)" = "192.0.2.50 manual.example.test" ] || fail "after delete: $(hosts)"
 [ "$(curl -fsS "http://127.0.0.1:$PH/__fixture/state" | jq .live_sessions)" = 0 ] || fail "session leaked"
 
-log "5. as a daemon: a Service added is published by the next --interval; SIGTERM logs out"
+log "5. as a daemon: a Service added is published by its watch event (--interval 1h), SIGTERM logs out"
 MPORT=""
 for p in $(shuf -i 20000-60000 -n 20); do
   if ! ss -Hltn "sport = :$p" | grep -q .; then MPORT=$p; break; fi
 done
 [ -n "$MPORT" ] || fail "no free metrics port"
 PIHOLE_PASSWORD='correct horse' "$DNSD" --mode kubernetes --kubeconfig "$TMP/kubeconfig" \
-  --provider pihole --pihole-url "http://127.0.0.1:$PH" --require-announced false --interval 1s \
+  --provider pihole --pihole-url "http://127.0.0.1:$PH" --require-announced false --interval 1h \
   --metrics-addr "127.0.0.1:$MPORT" >>"$TMP/dnsd.log" 2>&1 &
 DPID=$!
 PIDS+=("$DPID")
@@ -113,9 +114,24 @@ kc POST /api/v1/namespaces/web/services '{"apiVersion":"v1","kind":"Service","me
 kc GET /api/v1/namespaces/web/services/late \
   | jq -c '.status = {"loadBalancer":{"ingress":[{"ip":"192.0.2.11"}]}}' >"$TMP/svc.json"
 kc PUT /api/v1/namespaces/web/services/late/status "$(cat "$TMP/svc.json")" >/dev/null
-for _ in $(seq 100); do [ "$(hosts)" = "192.0.2.11 late.example.test,192.0.2.50 manual.example.test" ] && break; sleep 0.1; done
+# The first sync follows the informers' first list; the event-driven one comes at least
+# --min-event-interval (5 s) after it: wait up to 30 s.
+for _ in $(seq 300); do [ "$(hosts)" = "192.0.2.11 late.example.test,192.0.2.50 manual.example.test" ] && break; sleep 0.1; done
 [ "$(hosts)" = "192.0.2.11 late.example.test,192.0.2.50 manual.example.test" ] || fail "daemon did not publish: $(hosts)"
 [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$MPORT/healthz")" = 200 ] || fail "/healthz"
+
+log "5b. watches cut mid-event and history compacted: a Service added meanwhile still arrives"
+CTL=$(awk '/^CONTROL /{print $2}' "$TMP/api")
+[ -n "$CTL" ] || fail "fake-apiserver printed no CONTROL port"
+curl -fsS "http://127.0.0.1:$CTL/__fixture/drop-watches" >/dev/null
+kc POST /api/v1/namespaces/web/services '{"apiVersion":"v1","kind":"Service","metadata":{"name":"later","namespace":"web","annotations":{"external-dns.kubernetes.io/hostname":"later.example.test"}},"spec":{"type":"LoadBalancer","ports":[{"port":80}]}}' >/dev/null
+kc GET /api/v1/namespaces/web/services/later \
+  | jq -c '.status = {"loadBalancer":{"ingress":[{"ip":"192.0.2.12"}]}}' >"$TMP/svc.json"
+kc PUT /api/v1/namespaces/web/services/later/status "$(cat "$TMP/svc.json")" >/dev/null
+curl -fsS "http://127.0.0.1:$CTL/__fixture/compact" >/dev/null
+want="192.0.2.11 late.example.test,192.0.2.12 later.example.test,192.0.2.50 manual.example.test"
+for _ in $(seq 300); do [ "$(hosts)" = "$want" ] && break; sleep 0.1; done
+[ "$(hosts)" = "$want" ] || fail "daemon lost the change made while its watches were down: $(hosts)"
 kill "$DPID"
 wait "$DPID" || fail "daemon exited non-zero after SIGTERM"
 [ "$(curl -fsS "http://127.0.0.1:$PH/__fixture/state" | jq .live_sessions)" = 0 ] || fail "daemon leaked its session"
@@ -123,5 +139,5 @@ wait "$DPID" || fail "daemon exited non-zero after SIGTERM"
 log "6. a wrong token is a clear error, exit 1, nothing written"
 sed -i 's/token: dnsd-token/token: wrong/' "$TMP/kubeconfig"
 if run_dnsd; then fail "run with a wrong token succeeded"; fi
-grep -q 'kubernetes API: list /api/v1/services: HTTP 401' "$TMP/dnsd.log" || fail "no clear 401 error"
+grep -q 'kubernetes API: /api/v1/services: list failed: HTTP 401' "$TMP/dnsd.log" || fail "no clear 401 error"
 log "PASS"

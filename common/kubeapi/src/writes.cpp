@@ -173,6 +173,53 @@ asio::awaitable<WriteOutcome> createOrUpdate(ApiClient& c, std::string collectio
   co_return conflictsExhausted(what, last);
 }
 
+asio::awaitable<WriteOutcome> updateWith(ApiClient& c, std::string collection, std::string name,
+                                         Mutate mutate) {
+  const auto path = collection + "/" + name;
+  ApiResponse last;
+  for (int attempt = 1; attempt <= kWriteAttempts; ++attempt) {
+    auto got = co_await c.call("GET", path);
+    if (!got) {
+      co_return failed(describe("GET", path), 0, got.error().message(), attempt);
+    }
+    if (!got->ok() && got->status != 404) {
+      co_return fromResponse(describe("GET", path), *got, attempt);
+    }
+    const bool exists = got->status != 404;
+    const json::value current = exists ? std::move(got->body) : json::value(nullptr);
+    const auto what = describe(exists ? "PUT" : "POST", path);
+    std::string why;
+    auto next = mutate(current, why);
+    if (!next) {
+      co_return failed(what, got->status, why, attempt);
+    }
+    if (!next->is_object()) {
+      co_return failed(what, 0, "the object to store is not a JSON object", attempt);
+    }
+    auto& md = next->as_object()["metadata"];
+    if (!md.is_object()) {
+      md = json::object{};
+    }
+    md.as_object()["name"] = name;
+    Result<ApiResponse> r = boost::system::error_code{};
+    if (exists) {
+      md.as_object()["resourceVersion"] = rvOf(current);
+      r = co_await c.call("PUT", path, std::move(*next));
+    } else {
+      md.as_object().erase("resourceVersion");
+      r = co_await c.call("POST", collection, std::move(*next));
+    }
+    if (!r) {
+      co_return failed(what, 0, r.error().message(), attempt);
+    }
+    if (r->status != 409) {
+      co_return fromResponse(what, *r, attempt);
+    }
+    last = std::move(*r);
+  }
+  co_return conflictsExhausted(describe("PUT", path), last);
+}
+
 asio::awaitable<WriteOutcome> deleteObject(ApiClient& c, std::string path) {
   const auto what = kube::describeRequest("DELETE", path);
   auto r = co_await c.call("DELETE", path);

@@ -12,8 +12,9 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> kKeptPrefixes = {
-    "metallb.io/", "metallb.universe.tf/", "l1net.io/", "external-dns.alpha.kubernetes.io/"};
+constexpr std::array<std::string_view, 5> kKeptPrefixes = {
+    "metallb.io/", "metallb.universe.tf/", "l1net.io/", "external-dns.kubernetes.io/",
+    "external-dns.alpha.kubernetes.io/"};
 
 // The API omits apiVersion/kind on items of a typed list; the kind is known from the request.
 struct KindInfo {
@@ -69,6 +70,9 @@ void trimMeta(manifest::ObjectMeta& meta) {
 }
 
 bool Cache::apply(Kind kind, const Delta& d, std::vector<manifest::Diagnostic>& errors) {
+  if (kind == Kind::kUncached) {
+    return true;
+  }
   manifest::ManifestSet set;
   if (d.kind == Delta::Kind::kUpsert) {
     const auto& info = kKinds.at(static_cast<std::size_t>(kind));
@@ -97,6 +101,8 @@ bool Cache::apply(Kind kind, const Delta& d, std::vector<manifest::Diagnostic>& 
       return store(ingresses_, d, set.ingresses);
     case Kind::kPod:
       return store(pods_, d, set.pods);
+    case Kind::kUncached:
+      return true;
   }
   return false;
 }
@@ -132,6 +138,8 @@ std::size_t Cache::size(Kind kind) const {
       return ingresses_.size();
     case Kind::kPod:
       return pods_.size();
+    case Kind::kUncached:
+      return 0;
   }
   return 0;
 }

@@ -1,11 +1,13 @@
 #include "l1net/dnsd/io/configmap_ledger.hpp"
 
+#include <optional>
 #include <utility>
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "l1net/http/client.hpp"
+#include "l1net/kubeapi/client.hpp"
+#include "l1net/kubeapi/writes.hpp"
 
 namespace l1net::dnsd {
 
@@ -16,105 +18,78 @@ namespace {
 
 constexpr std::string_view kDataKey = "ledger.json";
 
-// "HTTP 409 Conflict: <message>" from a Kubernetes Status body, else the status and a prefix.
-std::string describeStatus(const KubeReply& r) {
-  boost::system::error_code ec;
-  const auto v = json::parse(r.body, ec);
+// "HTTP 403 Forbidden: <message>" from an API answer.
+std::string describeStatus(const kubeapi::ApiResponse& r) {
   std::string out = "HTTP " + std::to_string(r.status);
-  if (!ec && v.is_object()) {
-    const auto& o = v.as_object();
-    if (const auto* reason = o.if_contains("reason"); reason != nullptr && reason->is_string()) {
-      out += " " + std::string(reason->as_string());
-    }
-    if (const auto* m = o.if_contains("message"); m != nullptr && m->is_string()) {
-      out += ": " + std::string(m->as_string());
-    }
-    return out;
+  if (!r.error.reason.empty()) {
+    out += " " + r.error.reason;
   }
-  return out + " " + r.body.substr(0, 120);
+  if (!r.error.message.empty()) {
+    out += ": " + r.error.message;
+  }
+  return out;
+}
+
+// The ledger text stored in a ConfigMap ("" when it holds none); nullopt (and *why) when the
+// data field is not of the expected shape.
+std::optional<std::string> ledgerText(const json::value& cm, std::string* why) {
+  const auto* o = cm.if_object();
+  if (o == nullptr) {
+    *why = "reply is not a JSON object";
+    return std::nullopt;
+  }
+  const auto* data = o->if_contains("data");
+  if (data == nullptr || data->is_null()) {
+    return std::string();
+  }
+  if (!data->is_object()) {
+    *why = "data is not an object";
+    return std::nullopt;
+  }
+  const auto* text = data->as_object().if_contains(kDataKey);
+  if (text == nullptr) {
+    return std::string();
+  }
+  if (!text->is_string()) {
+    *why = "data.ledger.json is not a string";
+    return std::nullopt;
+  }
+  return std::string(text->as_string());
 }
 
 }  // namespace
 
-KubeCall httpKubeCall(std::shared_ptr<http::Client> client, std::string bearer_token) {
-  return [client = std::move(client), token = std::move(bearer_token)](
-             std::string method, std::string target,
-             std::string body) -> asio::awaitable<Result<KubeReply>> {
-    http::Request req{.method = std::move(method), .target = std::move(target)};
-    req.headers.push_back({"Accept", "application/json"});
-    if (!body.empty()) {
-      req.headers.push_back({"Content-Type", "application/json"});
-      req.body = std::move(body);
-    }
-    if (!token.empty()) {
-      req.headers.push_back({"Authorization", "Bearer " + token});
-    }
-    auto res = co_await client->request(std::move(req));
-    if (!res) {
-      co_return res.error();
-    }
-    co_return KubeReply{res->status, std::move(res->body)};
-  };
-}
-
-ConfigMapLedgerStore::ConfigMapLedgerStore(KubeCall call, ConfigMapLedgerOptions opts,
+ConfigMapLedgerStore::ConfigMapLedgerStore(kubeapi::ApiClient& client, ConfigMapLedgerOptions opts,
                                            std::shared_ptr<spdlog::logger> logger)
-    : call_(std::move(call)), opts_(std::move(opts)), log_(std::move(logger)) {}
+    : client_(client), opts_(std::move(opts)), log_(std::move(logger)) {}
 
-std::string ConfigMapLedgerStore::path() const {
-  return "/api/v1/namespaces/" + opts_.ns + "/configmaps/" + opts_.name;
-}
-
-asio::awaitable<Result<std::string>> ConfigMapLedgerStore::fetch(std::string* why) {
-  auto r = co_await call_("GET", path(), {});
-  if (!r) {
-    *why = "configmap " + opts_.ns + "/" + opts_.name + ": " + r.error().message();
-    co_return r.error();
-  }
-  if (r->status == 404) {
-    exists_ = false;
-    object_ = {};
-    co_return std::string();
-  }
-  if (r->status != 200) {
-    *why = "configmap " + opts_.ns + "/" + opts_.name + ": " + describeStatus(*r);
-    co_return Errc::kConflict;
-  }
-  boost::system::error_code ec;
-  auto v = json::parse(r->body, ec);
-  if (ec || !v.is_object()) {
-    *why = "configmap " + opts_.ns + "/" + opts_.name + ": reply is not a JSON object";
-    co_return Errc::kMalformed;
-  }
-  object_ = std::move(v.as_object());
-  exists_ = true;
-  const auto* data = object_.if_contains("data");
-  if (data == nullptr || data->is_null()) {
-    co_return std::string();
-  }
-  if (!data->is_object()) {
-    *why = "configmap " + opts_.ns + "/" + opts_.name + ": data is not an object";
-    co_return Errc::kMalformed;
-  }
-  const auto* text = data->as_object().if_contains(kDataKey);
-  if (text == nullptr) {
-    co_return std::string();
-  }
-  if (!text->is_string()) {
-    *why = "configmap " + opts_.ns + "/" + opts_.name + ": data.ledger.json is not a string";
-    co_return Errc::kMalformed;
-  }
-  co_return std::string(text->as_string());
+std::string ConfigMapLedgerStore::collection() const {
+  return kubeapi::resourcePath("", "v1", "configmaps", opts_.ns);
 }
 
 asio::awaitable<Result<std::string>> ConfigMapLedgerStore::load(std::string* why) {
-  auto text = co_await fetch(why);
+  const auto where = "configmap " + opts_.ns + "/" + opts_.name;
+  auto r = co_await client_.call("GET", collection() + "/" + opts_.name);
+  if (!r) {
+    *why = where + ": " + r.error().message();
+    co_return r.error();
+  }
+  if (r->status == 404) {
+    base_ = {};
+    co_return std::string();
+  }
+  if (!r->ok()) {
+    *why = where + ": " + describeStatus(*r);
+    co_return Errc::kConflict;
+  }
+  auto text = ledgerText(r->body, why);
   if (!text) {
-    co_return text.error();
+    *why = where + ": " + *why;
+    co_return Errc::kMalformed;
   }
   auto parsed = parseLedger(*text);
   base_ = parsed.error.empty() ? std::move(parsed.ledger) : Ledger{};
-  co_return text;
+  co_return std::move(*text);
 }
 
 asio::awaitable<Result<std::string>> ConfigMapLedgerStore::save(std::string text,
@@ -124,73 +99,59 @@ asio::awaitable<Result<std::string>> ConfigMapLedgerStore::save(std::string text
     *why = "ledger to store does not parse: " + ours.error;
     co_return Errc::kMalformed;
   }
-  for (int attempt = 0; attempt <= opts_.max_conflict_retries; ++attempt) {
-    Result<KubeReply> r = Errc::kConflict;
-    if (!exists_) {
-      json::object cm{
-          {"apiVersion", "v1"},
-          {"kind", "ConfigMap"},
-          {"metadata",
-           json::object{{"name", opts_.name},
-                        {"namespace", opts_.ns},
-                        {"labels", json::object{{"app.kubernetes.io/managed-by", "l1net-dnsd"}}}}},
-          {"data", json::object{{kDataKey, text}}}};
-      r = co_await call_("POST", "/api/v1/namespaces/" + opts_.ns + "/configmaps",
-                         json::serialize(cm));
+  Ledger stored;  // what the successful write holds
+  bool merged = false;
+  bool created = false;
+  auto mutate = [&](const json::value& current, std::string& refuse) -> std::optional<json::value> {
+    created = current.is_null();
+    json::object cm;
+    Ledger theirs;
+    if (created) {
+      cm = json::object{{"apiVersion", "v1"},
+                        {"kind", "ConfigMap"},
+                        {"metadata", json::object{{"namespace", opts_.ns},
+                                                  {"labels", json::object{{"app.kubernetes.io/"
+                                                                           "managed-by",
+                                                                           "l1net-dnsd"}}}}}};
     } else {
-      json::object cm = object_;
-      auto& data = cm["data"];
-      if (!data.is_object()) {
-        data = json::object{};
+      auto t = ledgerText(current, &refuse);
+      if (!t) {
+        return std::nullopt;
       }
-      data.as_object()[kDataKey] = text;
-      r = co_await call_("PUT", path(), json::serialize(cm));  // carries metadata.resourceVersion
-    }
-    if (!r) {
-      *why = "configmap " + opts_.ns + "/" + opts_.name + ": " + r.error().message();
-      co_return r.error();
-    }
-    if (r->status == 200 || r->status == 201) {
-      boost::system::error_code ec;
-      auto v = json::parse(r->body, ec);
-      if (!ec && v.is_object()) {
-        object_ = std::move(v.as_object());
+      auto parsed = parseLedger(*t);
+      if (!parsed.error.empty()) {
+        // Never overwrite a ledger we cannot read: it may hold what another writer owns.
+        refuse = "stored ledger does not parse: " + parsed.error;
+        return std::nullopt;
       }
-      (exists_ ? stats_.updates : stats_.creates) += 1;
-      exists_ = true;
-      base_ = ours.ledger;
-      co_return text;
+      theirs = std::move(parsed.ledger);
+      cm = current.as_object();
     }
-    if (r->status == 404 && exists_) {  // deleted behind our back: create it again
-      exists_ = false;
-      continue;
+    // Absent (never written, or deleted behind our back): ours as it is, as a merge against
+    // "nothing stored" would drop every entry this writer still owns.
+    merged = !created && theirs != base_;
+    stored = merged ? mergeLedger(base_, ours.ledger, theirs) : ours.ledger;
+    auto& data = cm["data"];
+    if (!data.is_object()) {
+      data = json::object{};
     }
-    if (r->status != 409) {
-      *why = "configmap " + opts_.ns + "/" + opts_.name + ": " + describeStatus(*r);
-      co_return Errc::kConflict;
-    }
-    // Another writer was first: read what is stored, merge, write again.
-    ++stats_.conflicts;
-    log_->info("configmap {}/{}: {}; reading it again and merging", opts_.ns, opts_.name,
-               describeStatus(*r));
-    auto stored = co_await fetch(why);
-    if (!stored) {
-      co_return stored.error();
-    }
-    auto theirs = parseLedger(*stored);
-    if (!theirs.error.empty()) {
-      // Never overwrite a ledger we cannot read: it may hold what another writer owns.
-      *why = "configmap " + opts_.ns + "/" + opts_.name +
-             ": stored ledger does not parse: " + theirs.error;
-      co_return Errc::kMalformed;
-    }
-    ours.ledger = mergeLedger(base_, ours.ledger, theirs.ledger);
-    base_ = std::move(theirs.ledger);
-    text = renderLedger(ours.ledger);
+    data.as_object()[kDataKey] = renderLedger(stored);
+    return json::value(std::move(cm));
+  };
+  const auto w = co_await kubeapi::updateWith(client_, collection(), opts_.name, mutate);
+  stats_.conflicts += static_cast<std::uint64_t>(w.attempts > 1 ? w.attempts - 1 : 0);
+  if (!w.ok) {
+    *why = "configmap " + opts_.ns + "/" + opts_.name + ": " + w.error;
+    co_return Errc::kConflict;
   }
-  *why = "configmap " + opts_.ns + "/" + opts_.name + ": still conflicting after " +
-         std::to_string(opts_.max_conflict_retries) + " retries";
-  co_return Errc::kConflict;
+  (created ? stats_.creates : stats_.updates) += 1;
+  if (merged) {
+    ++stats_.merges;
+    log_->info("configmap {}/{}: another writer changed the ledger; merged, nothing of theirs lost",
+               opts_.ns, opts_.name);
+  }
+  base_ = stored;
+  co_return renderLedger(stored);
 }
 
 }  // namespace l1net::dnsd

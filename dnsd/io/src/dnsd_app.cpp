@@ -1,10 +1,13 @@
 #include "l1net/dnsd/io/dnsd_app.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <variant>
@@ -21,17 +24,17 @@
 
 #include "l1net/dnsd/io/configmap_ledger.hpp"
 #include "l1net/dnsd/io/dns_transport.hpp"
-#include "l1net/dnsd/io/kube_objects.hpp"
+#include "l1net/dnsd/io/kube_source.hpp"
 #include "l1net/dnsd/io/syncer.hpp"
 #include "l1net/dnsd/providers/hostsfile.hpp"
 #include "l1net/dnsd/providers/pihole.hpp"
 #include "l1net/dnsd/sources.hpp"
-#include "l1net/http/client.hpp"
 #include "l1net/io/http_server.hpp"
 #include "l1net/io/manifest_files.hpp"
 #include "l1net/io/object_source.hpp"
 #include "l1net/io/signals.hpp"
 #include "l1net/kube/config.hpp"
+#include "l1net/kubeapi/client.hpp"
 #include "l1net/manifest/load.hpp"
 #include "l1net/metrics/registry.hpp"
 
@@ -113,23 +116,23 @@ double unixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The API client of kubernetes mode: kubeconfig (--kubeconfig) or the in-cluster service account.
-// Errors go to *why (start-up configuration).
-std::optional<KubeCall> makeKubeCall(const asio::any_io_executor& ex, const DnsdOptions& opts,
-                                     std::string* why) {
+// The API client of kubernetes mode: kubeconfig (--kubeconfig) or the in-cluster service account
+// (a projected token file is re-read as it rotates: kubeapi::ApiClient). Errors go to *why.
+std::shared_ptr<kubeapi::ApiClient> makeApiClient(const asio::any_io_executor& ex,
+                                                  const DnsdOptions& opts, std::string* why) {
   std::variant<kube::ClusterConfig, kube::ConfigError> got;
   if (!opts.kubeconfig.empty()) {
     std::ifstream in(opts.kubeconfig, std::ios::binary);
     if (!in) {
       *why = "--kubeconfig " + opts.kubeconfig + ": cannot read";
-      return std::nullopt;
+      return nullptr;
     }
     std::ostringstream ss;
     ss << in.rdbuf();
     got = kube::parseKubeconfig(ss.str(), opts.kubeconfig, "");
   } else {
     auto env = [](const char* n) -> std::optional<std::string> {
-      const char* v = std::getenv(n);
+      const char* v = std::getenv(n);  // NOLINT(concurrency-mt-unsafe): start-up, one thread
       return v == nullptr ? std::nullopt : std::optional<std::string>(v);
     };
     got = kube::inClusterConfig(env("KUBERNETES_SERVICE_HOST"), env("KUBERNETES_SERVICE_PORT"),
@@ -137,42 +140,28 @@ std::optional<KubeCall> makeKubeCall(const asio::any_io_executor& ex, const Dnsd
   }
   if (const auto* e = std::get_if<kube::ConfigError>(&got)) {
     *why = e->message;
-    return std::nullopt;
+    return nullptr;
   }
-  const auto cfg = std::get<kube::ClusterConfig>(got);
-  const auto host = cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]" : cfg.host;
-  const auto url = cfg.scheme + "://" + host + ":" + cfg.port + cfg.base_path;
-  auto client = http::Client::create(ex, url,
-                                     {.user_agent = "l1net-dnsd",
-                                      .tls = {.verify = !cfg.insecure_skip_tls_verify,
-                                              .ca_file = cfg.ca_file,
-                                              .ca_pem = cfg.ca_pem,
-                                              .cert_file = cfg.client_cert_file,
-                                              .cert_pem = cfg.client_cert_pem,
-                                              .key_file = cfg.client_key_file,
-                                              .key_pem = cfg.client_key_pem,
-                                              .server_name = cfg.tls_server_name}});
+  const auto& cfg = std::get<kube::ClusterConfig>(got);
+  auto client = kubeapi::ApiClient::create(ex, cfg, {.user_agent = "l1net-dnsd"});
   if (!client) {
-    *why = "kubernetes API " + url + ": " + client.error().message();
-    return std::nullopt;
+    *why = "kubernetes API " + cfg.scheme + "://" + cfg.host + ":" + cfg.port + ": " +
+           client.error().message();
+    return nullptr;
   }
-  if (cfg.token_file.empty()) {
-    return httpKubeCall(*client, cfg.token);
+  return *client;
+}
+
+void logReport(spdlog::logger& log, const DnsdOptions& opts, const CycleReport& rep) {
+  if (opts.dry_run) {
+    log.info("dry-run done: would create {}, would delete {}; {} foreign skipped; nothing written",
+             rep.creates, rep.deletes, rep.foreign_skipped);
+    return;
   }
-  // A projected service-account token rotates: read it for every request.
-  return KubeCall([client = *client, file = cfg.token_file](
-                      std::string method, std::string target,
-                      std::string body) -> asio::awaitable<Result<KubeReply>> {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    auto token = ss.str();
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
-      token.pop_back();
-    }
-    co_return co_await httpKubeCall(client, token)(std::move(method), std::move(target),
-                                                   std::move(body));
-  });
+  const bool quiet = !opts.once && rep.ok && rep.creates + rep.deletes == 0;
+  log.log(quiet ? spdlog::level::debug : spdlog::level::info,
+          "sync done: {} created, {} deleted, {} failed, {} foreign skipped", rep.creates,
+          rep.deletes, rep.failed, rep.foreign_skipped);
 }
 
 }  // namespace
@@ -364,17 +353,17 @@ int run(const DnsdOptions& opts) {
     }
   }
   const bool kube_mode = opts.mode == "kubernetes";
-  std::optional<KubeCall> kube_call;
+  std::shared_ptr<kubeapi::ApiClient> api;
   std::unique_ptr<ConfigMapLedgerStore> kube_ledger;
   if (kube_mode) {
     std::string why;
-    kube_call = makeKubeCall(ioc.get_executor(), opts, &why);
-    if (!kube_call) {
+    api = makeApiClient(ioc.get_executor(), opts, &why);
+    if (!api) {
       log->error("{}", why);
       return kExitInvalid;
     }
     kube_ledger = std::make_unique<ConfigMapLedgerStore>(
-        *kube_call, ConfigMapLedgerOptions{.ns = opts.ns, .name = opts.ledger_configmap},
+        *api, ConfigMapLedgerOptions{.ns = opts.ns, .name = opts.ledger_configmap},
         l1net::io::makeLogger("dnsd.ledger"));
   }
   std::unique_ptr<Syncer> syncer;
@@ -402,214 +391,214 @@ int run(const DnsdOptions& opts) {
     }
   };
 
-  int exit_code = kExitOk;
-  if (kube_mode) {
-    // Objects by LIST every cycle (--interval; --once: one cycle).
-    l1net::io::HttpServer server(ioc.get_executor(), l1net::io::makeLogger("dnsd.http"));
-    auto last_ok = std::chrono::steady_clock::now();
-    bool stopping = false;
-    asio::steady_timer wake(ioc);
-    if (!opts.once) {
-      l1net::io::serveMetrics(server, registry, [&] {
-        return std::chrono::steady_clock::now() - last_ok <
-               3 * opts.interval + std::chrono::seconds(30);
-      });
-      if (auto bound = server.listen(opts.metrics_addr); !bound) {
-        log->error("--metrics-addr {}: {}", opts.metrics_addr, bound.error().message());
-        return kExitFailure;
-      }
-    }
-    auto stop = l1net::io::awaitStopSignal(ioc.get_executor(), [&](int sig) {
-      log->info("signal {}: stopping", sig);
-      stopping = true;
-      wake.cancel();
-    });
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-          do {
-            std::string why;
-            auto objs = co_await listKubeObjects(*kube_call, opts.ns, opts.require_announced, &why);
-            if (!objs) {
-              log->warn("kubernetes API: {}; retrying in {} s", why, opts.interval.count());
-              exit_code = kExitFailure;
-            } else {
-              for (const auto& e : objs->object_errors) {
-                log->warn("skipped: {}", e);
-              }
-              SourceOptions so;
-              if (opts.require_announced) {
-                so.announced = objs->announced_ips;
-              }
-              const auto rep = co_await syncer->runCycle(desiredRecords(objs->set, so), unixNow());
-              updateSessionMetrics();
-              exit_code = rep.ok ? kExitOk : kExitFailure;
-              if (rep.ok) {
-                last_ok = std::chrono::steady_clock::now();
-              }
-              log->info("sync done: {} created, {} deleted, {} failed, {} foreign skipped{}",
-                        rep.creates, rep.deletes, rep.failed, rep.foreign_skipped,
-                        opts.dry_run ? " (dry-run: nothing written)" : "");
-            }
-            if (opts.once || stopping) {
-              break;
-            }
-            wake.expires_after(opts.interval);
-            co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-          } while (!stopping);
-          for (auto* p : providers) {
-            co_await p->shutdown();
-          }
-          updateSessionMetrics();
-          server.stop();
-          stop.cancel();
-        },
-        [&](const std::exception_ptr& e) {
-          if (e) {
-            log->error("sync loop failed with an exception");
-            exit_code = kExitFailure;
-            ioc.stop();
-          }
-        });
-    ioc.run();
-    return exit_code;
-  }
-
+  // ---- Objects: what the next cycle syncs to (nullopt = not known yet) ----
+  asio::steady_timer wake(ioc);
+  bool dirty = true;  // an event came in since the last cycle
+  bool stopping = false;
+  auto requestSync = [&] {
+    dirty = true;
+    wake.cancel();  // the loop recomputes when the next cycle is due
+  };
+  std::function<std::optional<DesiredRecords>()> desired;
+  std::unique_ptr<KubeSource> kube_source;
+  std::unique_ptr<l1net::io::ObjectSource> file_source;
   Objects objs;
-  if (opts.once) {
+  asio::steady_timer poll(ioc);
+  if (kube_mode) {
+    // Informers (list, then watch) on Services, Ingresses and ServiceL2Status: every change
+    // requests a sync; --interval resyncs anyway.
+    kube_source = std::make_unique<KubeSource>(
+        *api, KubeSourceOptions{.ns = opts.ns, .with_l2_status = opts.require_announced},
+        l1net::io::makeLogger("dnsd.kube"), requestSync);
+    desired = [&]() -> std::optional<DesiredRecords> {
+      if (!kube_source->synced()) {
+        return std::nullopt;  // a partial view would delete records dnsd still owns
+      }
+      const auto v = kube_source->view();
+      SourceOptions so;
+      if (opts.require_announced) {
+        so.announced = v.announced_ips;
+      }
+      return desiredRecords(v.set, so);
+    };
+  } else {
     objs.manifests = l1net::io::loadInitialManifests(opts.manifests, *log);
     if (!objs.manifests) {
       return kExitInvalid;
     }
-    auto st = readControllerState(opts.controller_state, *log);
-    if (!st) {
-      return kExitFailure;
+    desired = [&]() -> std::optional<DesiredRecords> {
+      auto st = readControllerState(opts.controller_state, *log);
+      if (!st) {
+        return std::nullopt;
+      }
+      objs.state = std::move(*st);
+      return computeDesired(opts, objs);
+    };
+  }
+
+  // ---- The end of every run: sessions closed, metrics updated, serving stopped ----
+  int exit_code = kExitOk;
+  l1net::io::HttpServer server(ioc.get_executor(), l1net::io::makeLogger("dnsd.http"));
+  auto stop = l1net::io::awaitStopSignal(ioc.get_executor(), [&](int sig) {
+    log->info("signal {}: stopping", sig);
+    stopping = true;
+    wake.cancel();
+    poll.cancel();
+    if (file_source) {
+      file_source->stop();
     }
-    objs.state = std::move(*st);
+  });
+  auto shutdown = [&]() -> asio::awaitable<void> {
+    if (kube_source) {
+      kube_source->stop();
+    }
+    if (file_source) {
+      file_source->stop();
+    }
+    poll.cancel();
+    for (auto* p : providers) {
+      co_await p->shutdown();  // Pi-hole: DELETE /api/auth, so restarts leak no session
+    }
+    updateSessionMetrics();
+    server.stop();
+    stop.cancel();
+  };
+  auto completion = [&](const std::exception_ptr& e) {
+    if (e) {
+      log->error("sync loop failed with an exception");
+      exit_code = kExitFailure;
+      ioc.stop();
+    }
+  };
+  auto runOneCycle = [&](const DesiredRecords& d) -> asio::awaitable<CycleReport> {
+    auto rep = co_await syncer->runCycle(d, unixNow());
+    updateSessionMetrics();
+    logReport(*log, opts, rep);
+    co_return rep;
+  };
+
+  if (opts.once) {
     asio::co_spawn(
         ioc,
         [&]() -> asio::awaitable<void> {
-          const auto desired = computeDesired(opts, objs);
-          const auto rep = co_await syncer->runCycle(desired, unixNow());
-          for (auto* p : providers) {
-            co_await p->shutdown();
+          std::optional<DesiredRecords> d;
+          if (kube_mode) {
+            // Wait for every informer's first list; the first failed request ends the run.
+            kube_source->start();
+            while (!stopping && !kube_source->synced() && kube_source->healthProblem().empty()) {
+              poll.expires_after(std::chrono::milliseconds(20));
+              co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
+            if (!kube_source->synced()) {
+              log->error("kubernetes API: {}", stopping
+                                                   ? std::string("stopped before the first list")
+                                                   : kube_source->healthProblem());
+              exit_code = kExitFailure;
+            }
           }
-          if (opts.dry_run) {
-            log->info(
-                "dry-run done: would create {}, would delete {}; {} foreign skipped; "
-                "nothing written",
-                rep.creates, rep.deletes, rep.foreign_skipped);
-          } else {
-            log->info("sync done: {} created, {} deleted, {} failed, {} foreign skipped",
-                      rep.creates, rep.deletes, rep.failed, rep.foreign_skipped);
+          if (exit_code == kExitOk && !stopping) {
+            d = desired();
+            if (!d) {
+              exit_code = kExitFailure;
+            }
           }
-          if (!rep.ok) {
-            exit_code = kExitFailure;
+          if (d) {
+            const auto rep = co_await runOneCycle(*d);
+            if (opts.dry_run) {
+              // The planned calls on stdout, one a line (the log on stderr says the same).
+              for (const auto& c : rep.calls) {
+                std::cout << c << "\n";
+              }
+              std::cout.flush();
+            }
+            if (!rep.ok) {
+              exit_code = kExitFailure;
+            }
           }
+          co_await shutdown();
         },
-        [&](const std::exception_ptr& e) {
-          if (e) {
-            log->error("sync failed with an exception");
-            exit_code = kExitFailure;
-          }
-        });
+        completion);
     ioc.run();
-    updateSessionMetrics();
     return exit_code;
   }
 
-  // Daemon.
-  if (!l1net::io::loadInitialManifests(opts.manifests, *log)) {
-    return kExitInvalid;
-  }
-  l1net::io::HttpServer server(ioc.get_executor(), l1net::io::makeLogger("dnsd.http"));
-  auto last_cycle = std::chrono::steady_clock::now();
-  bool stopping = false;
+  // ---- Daemon: periodic (--interval) plus event-driven (at least --min-event-interval apart) ----
+  auto last_ok = std::chrono::steady_clock::now();
   l1net::io::serveMetrics(server, registry, [&] {
-    return std::chrono::steady_clock::now() - last_cycle <
+    return std::chrono::steady_clock::now() - last_ok <
            3 * opts.interval + std::chrono::seconds(30);
   });
   if (auto bound = server.listen(opts.metrics_addr); !bound) {
     log->error("--metrics-addr {}: {}", opts.metrics_addr, bound.error().message());
     return kExitFailure;
   }
-  asio::steady_timer wake(ioc);
-  bool dirty = true;
-  auto requestSync = [&] {
-    dirty = true;
-    wake.cancel();  // the loop recomputes when the next cycle is due
-  };
-  // The object seam: file mode watches --manifests; a Kubernetes-mode source (informers on
-  // Services and Ingresses) plugs in here through the same io::ObjectSource interface.
-  std::unique_ptr<l1net::io::ObjectSource> source = std::make_unique<l1net::io::FileObjectSource>(
-      ioc.get_executor(), opts.manifests, l1net::io::makeLogger("dnsd.source"));
-  source->start([&](const manifest::ManifestSet& set) {
-    objs.manifests = set;
-    requestSync();
-  });
-  // The controller's state file is polled (it may not exist yet).
-  asio::steady_timer poll(ioc);
-  auto stamp = fileStamp(opts.controller_state);
-  auto stop = l1net::io::awaitStopSignal(ioc.get_executor(), [&](int sig) {
-    log->info("signal {}: stopping", sig);
-    stopping = true;
-    wake.cancel();
-    poll.cancel();
-    source->stop();
-  });
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        while (!stopping) {
-          poll.expires_after(std::chrono::seconds(1));
-          co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
-          if (const auto s = fileStamp(opts.controller_state); s != stamp) {
-            stamp = s;
-            requestSync();
-          }
-        }
-      },
-      asio::detached);
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        while (!stopping) {
-          if (objs.manifests) {
-            if (auto st = readControllerState(opts.controller_state, *log)) {
-              objs.state = std::move(*st);
+  if (kube_mode) {
+    kube_source->start();
+  } else {
+    // The object seam: --manifests watched with inotify; the controller's state file polled (it
+    // may not exist yet).
+    file_source = std::make_unique<l1net::io::FileObjectSource>(
+        ioc.get_executor(), opts.manifests, l1net::io::makeLogger("dnsd.source"));
+    file_source->start([&](const manifest::ManifestSet& set) {
+      objs.manifests = set;
+      requestSync();
+    });
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          auto stamp = fileStamp(opts.controller_state);
+          while (!stopping) {
+            poll.expires_after(std::chrono::seconds(1));
+            co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (const auto s = fileStamp(opts.controller_state); s != stamp) {
+              stamp = s;
+              requestSync();
             }
+          }
+        },
+        asio::detached);
+  }
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        std::optional<std::chrono::steady_clock::time_point> last_cycle;
+        while (!stopping) {
+          if (auto d = desired()) {
             dirty = false;
             last_cycle = std::chrono::steady_clock::now();
-            const auto rep = co_await syncer->runCycle(computeDesired(opts, objs), unixNow());
-            updateSessionMetrics();
-            log->debug("cycle: {} created, {} deleted, {} failed", rep.creates, rep.deletes,
-                       rep.failed);
+            const auto rep = co_await runOneCycle(*d);
+            if (rep.ok) {
+              last_ok = std::chrono::steady_clock::now();
+            }
           }
-          // Next cycle: after --interval, or --min-event-interval after the last one when an
-          // event (manifest or controller-state change) came in.
+          // Next cycle: --interval after the last one, or --min-event-interval after it when an
+          // event came in (whichever is sooner); before the first cycle (objects not known yet),
+          // at the next event.
           for (;;) {
-            const auto due = last_cycle + (dirty ? opts.min_event_interval : opts.interval);
-            if (stopping || std::chrono::steady_clock::now() >= due) {
+            if (stopping) {
               break;
             }
-            wake.expires_at(due);
+            if (!last_cycle) {
+              if (dirty) {
+                dirty = false;
+                break;
+              }
+              wake.expires_at(std::chrono::steady_clock::time_point::max());
+            } else {
+              const auto due =
+                  *last_cycle + (dirty ? std::min(opts.min_event_interval, opts.interval)
+                                       : opts.interval);
+              if (std::chrono::steady_clock::now() >= due) {
+                break;
+              }
+              wake.expires_at(due);
+            }
             co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
           }
         }
-        for (auto* p : providers) {
-          co_await p->shutdown();
-        }
-        updateSessionMetrics();
-        server.stop();
-        stop.cancel();
+        co_await shutdown();
       },
-      [&](const std::exception_ptr& e) {
-        if (e) {
-          log->error("sync loop failed with an exception");
-          exit_code = kExitFailure;
-          ioc.stop();
-        }
-      });
+      completion);
   ioc.run();
   return exit_code;
 }

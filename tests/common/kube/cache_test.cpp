@@ -46,6 +46,8 @@ TEST_CASE("keepAnnotation") {
   CHECK(kube::keepAnnotation("metallb.io/loadBalancerIPs"));
   CHECK(kube::keepAnnotation("metallb.universe.tf/address-pool"));
   CHECK(kube::keepAnnotation("external-dns.alpha.kubernetes.io/hostname"));
+  CHECK(kube::keepAnnotation("external-dns.kubernetes.io/hostname"));  // dnsd reads both prefixes
+  CHECK(kube::keepAnnotation("external-dns.kubernetes.io/ingress-hostname-source"));
   CHECK_FALSE(kube::keepAnnotation("kubectl.kubernetes.io/last-applied-configuration"));
 }
 

@@ -253,3 +253,91 @@ TEST_CASE("LeaderElector: a leader that cannot renew steps down after the renew 
   REQUIRE(l1net::testing::runUntil(
       r.ioc, [&] { return done; }, 5s));
 }
+
+TEST_CASE("updateWith: create when absent, read-modify-write, 409 re-reads, mutate may refuse") {
+  Rig r;
+  const std::string cms = "/api/v1/namespaces/l1net-system/configmaps";
+  // mutate appends one entry to data.list, so a write that ignored a competing change loses it.
+  int calls = 0;
+  auto append = [&](const std::string& entry) {
+    return [&calls, entry](const json::value& current, std::string&) -> std::optional<json::value> {
+      ++calls;
+      json::object cm = current.is_object() ? current.as_object() : json::object{};
+      auto& data = cm["data"];
+      if (!data.is_object()) {
+        data = json::object{};
+      }
+      auto& list = data.as_object()["list"];
+      list = list.is_string() ? json::string(std::string(list.as_string()) + "," + entry)
+                              : json::string(entry);
+      return json::value(cm);
+    };
+  };
+  auto w = r.run(kubeapi::updateWith(*r.client, cms, "ledger", append("a")));
+  REQUIRE(w.ok);
+  CHECK(w.status == 201);
+  CHECK(calls == 1);
+  w = r.run(kubeapi::updateWith(*r.client, cms, "ledger", append("b")));
+  REQUIRE(w.ok);
+  CHECK(w.status == 200);
+  CHECK(r.api.get(cms, "ledger").at("data").at("list") == "a,b");
+
+  // A competing writer changes it between our GET and our PUT, twice: both of its entries stay.
+  int budget = 2;
+  r.api.beforeHandle([&](const std::string& method, const std::string& target) {
+    if (method == "PUT" && target.starts_with(cms) && budget > 0) {
+      --budget;
+      auto cm = r.api.get(cms, "ledger");
+      auto& list = cm.as_object()["data"].as_object()["list"];
+      list = json::string(std::string(list.as_string()) + ",x" + std::to_string(budget));
+      cm.as_object()["metadata"].as_object().erase("resourceVersion");
+      REQUIRE(r.api.request("PUT", cms + "/ledger", json::serialize(cm)) == 200);
+    }
+  });
+  calls = 0;
+  w = r.run(kubeapi::updateWith(*r.client, cms, "ledger", append("c")));
+  REQUIRE(w.ok);
+  CHECK(w.attempts == 3);
+  CHECK(calls == 3);
+  CHECK(r.api.get(cms, "ledger").at("data").at("list") == "a,b,x1,x0,c");
+
+  // AlreadyExists: created by someone else between our GET (absent) and our POST.
+  bool created = false;
+  r.api.beforeHandle([&](const std::string& method, const std::string& target) {
+    if (method == "POST" && target == cms && !created) {
+      created = true;
+      REQUIRE(r.api.request("POST", cms,
+                            R"({"metadata":{"name":"other"},"data":{"list":"theirs"}})") == 201);
+    }
+  });
+  w = r.run(kubeapi::updateWith(*r.client, cms, "other", append("ours")));
+  REQUIRE(w.ok);
+  CHECK(w.attempts == 2);
+  CHECK(r.api.get(cms, "other").at("data").at("list") == "theirs,ours");
+  r.api.beforeHandle(nullptr);
+
+  // mutate refuses: nothing is written, the error names the object and the reason.
+  const auto rv = r.api.get(cms, "ledger").at("metadata").at("resourceVersion");
+  w = r.run(kubeapi::updateWith(*r.client, cms, "ledger", [](const json::value&, std::string& why) {
+    why = "stored ledger does not parse";
+    return std::optional<json::value>();
+  }));
+  CHECK_FALSE(w.ok);
+  CHECK(w.error == "PUT configmaps l1net-system/ledger: stored ledger does not parse");
+  CHECK(r.api.get(cms, "ledger").at("metadata").at("resourceVersion") == rv);
+
+  // Conflicting every time: gives up after kWriteAttempts with an error naming the object.
+  r.api.beforeHandle([&](const std::string& method, const std::string& target) {
+    if (method == "PUT" && target.starts_with(cms)) {
+      auto cm = r.api.get(cms, "ledger");
+      cm.as_object()["data"].as_object()["n"] = std::to_string(r.api.resourceVersion());
+      cm.as_object()["metadata"].as_object().erase("resourceVersion");
+      REQUIRE(r.api.request("PUT", cms + "/ledger", json::serialize(cm)) == 200);
+    }
+  });
+  w = r.run(kubeapi::updateWith(*r.client, cms, "ledger", append("d")));
+  CHECK_FALSE(w.ok);
+  CHECK(w.attempts == kubeapi::kWriteAttempts);
+  CHECK(w.error.starts_with("PUT configmaps l1net-system/ledger: 409 Conflict after 5 attempts"));
+  r.api.beforeHandle(nullptr);
+}

@@ -14,7 +14,7 @@
 #include <boost/json.hpp>
 
 #include "l1net/dnsd/providers/pihole.hpp"
-#include "l1net/http/client.hpp"
+#include "l1net/kubeapi/client.hpp"
 #include "l1net/metrics/registry.hpp"
 #include "l1net/testing/doctest.hpp"
 #include "l1net/testing/fake_apiserver.hpp"
@@ -45,9 +45,17 @@ Record a(const std::string& name, const std::string& ip) {
 
 constexpr const char* kCms = "/api/v1/namespaces/l1net-system/configmaps";
 
-dnsd::ConfigMapLedgerStore makeStore(asio::io_context& ioc, const FakeApiServer& api) {
-  auto client = l1net::http::Client::create(ioc.get_executor(), api.url()).value();
-  return dnsd::ConfigMapLedgerStore(dnsd::httpKubeCall(client), {}, l1net::testing::quietLogger());
+std::shared_ptr<l1net::kubeapi::ApiClient> makeClient(asio::io_context& ioc,
+                                                      const FakeApiServer& api) {
+  l1net::kube::ClusterConfig cfg;
+  cfg.scheme = "http";
+  cfg.host = "127.0.0.1";
+  cfg.port = std::to_string(api.port());
+  return l1net::kubeapi::ApiClient::create(ioc.get_executor(), cfg).value();
+}
+
+dnsd::ConfigMapLedgerStore makeStore(l1net::kubeapi::ApiClient& client) {
+  return dnsd::ConfigMapLedgerStore(client, {}, l1net::testing::quietLogger());
 }
 
 Ledger storedLedger(FakeApiServer& api) {
@@ -73,7 +81,8 @@ void otherWriterStores(FakeApiServer& api, const Ledger& l) {
 TEST_CASE("ConfigMapLedgerStore against the kube-apiserver fixture") {
   asio::io_context ioc;
   FakeApiServer api(ioc.get_executor());
-  auto store = makeStore(ioc, api);
+  auto client = makeClient(ioc, api);
+  auto store = makeStore(*client);
   const Ledger mine{{{"pihole http://a", {a("x.example", "192.0.2.1")}}}};
 
   SUBCASE("absent: empty; the first save creates it; a restart loads it and only updates") {
@@ -88,7 +97,7 @@ TEST_CASE("ConfigMapLedgerStore against the kube-apiserver fixture") {
     const auto cm = api.get(kCms, "l1net-dnsd-ledger");
     CHECK(cm.at("metadata").at("labels").at("app.kubernetes.io/managed-by") == "l1net-dnsd");
 
-    auto restarted = makeStore(ioc, api);  // a new dnsd process
+    auto restarted = makeStore(*client);  // a new dnsd process
     auto again = run(ioc, restarted.load(&why));
     REQUIRE(again.has_value());
     CHECK(dnsd::parseLedger(*again).ledger == mine);
@@ -100,7 +109,7 @@ TEST_CASE("ConfigMapLedgerStore against the kube-apiserver fixture") {
     CHECK(storedLedger(api) == more);
     CHECK(api.list(kCms).size() == 1);
   }
-  SUBCASE("409 after another writer's change: re-read, merged, retried; nothing of theirs lost") {
+  SUBCASE("another writer's change since our last write: merged; nothing of theirs lost") {
     std::string why;
     REQUIRE(run(ioc, store.load(&why)).has_value());
     REQUIRE(run(ioc, store.save(dnsd::renderLedger(mine), &why)).has_value());
@@ -112,7 +121,7 @@ TEST_CASE("ConfigMapLedgerStore against the kube-apiserver fixture") {
     const Ledger ours{{{"pihole http://a", {a("w.example", "192.0.2.4")}}}};
     auto saved = run(ioc, store.save(dnsd::renderLedger(ours), &why));
     REQUIRE(saved.has_value());
-    CHECK(store.stats().conflicts == 1);
+    CHECK(store.stats().merges == 1);
     const Ledger want{{{"pihole http://a", {a("w.example", "192.0.2.4")}},
                        {"pihole http://b", {a("z.example", "192.0.2.3")}}}};
     CHECK(storedLedger(api) == want);
@@ -129,7 +138,7 @@ TEST_CASE("ConfigMapLedgerStore against the kube-apiserver fixture") {
         {"data", json::object{{"ledger.json", dnsd::renderLedger(theirs)}, {"note", "kept"}}}};
     REQUIRE(api.request("POST", kCms, json::serialize(cm)) == 201);
     REQUIRE(run(ioc, store.save(dnsd::renderLedger(mine), &why)).has_value());
-    CHECK(store.stats().conflicts == 1);
+    CHECK(store.stats().merges == 1);
     CHECK(store.stats().creates == 0);
     CHECK(store.stats().updates == 1);
     const Ledger want{{{"pihole http://a", {a("x.example", "192.0.2.1")}},
@@ -137,7 +146,68 @@ TEST_CASE("ConfigMapLedgerStore against the kube-apiserver fixture") {
     CHECK(storedLedger(api) == want);
     CHECK(api.get(kCms, "l1net-dnsd-ledger").at("data").at("note") == "kept");
   }
-  SUBCASE("a stored ledger that does not parse is never overwritten after a 409") {
+  SUBCASE("409 between our read and our write: read again, merged, written; nothing lost") {
+    std::string why;
+    REQUIRE(run(ioc, store.load(&why)).has_value());
+    REQUIRE(run(ioc, store.save(dnsd::renderLedger(mine), &why)).has_value());
+    // The other writer's change lands between our GET and our PUT: the PUT is stale (409).
+    bool raced = false;
+    api.beforeHandle([&](const std::string& method, const std::string& target) {
+      if (method == "PUT" && target.starts_with(kCms) && !raced) {
+        raced = true;
+        Ledger theirs = mine;
+        theirs.instances["pihole http://b"].insert(a("z.example", "192.0.2.3"));
+        otherWriterStores(api, theirs);
+      }
+    });
+    const Ledger ours{
+        {{"pihole http://a", {a("x.example", "192.0.2.1"), a("w.example", "192.0.2.4")}}}};
+    REQUIRE(run(ioc, store.save(dnsd::renderLedger(ours), &why)).has_value());
+    api.beforeHandle(nullptr);
+    CHECK(raced);
+    CHECK(store.stats().conflicts == 1);
+    CHECK(store.stats().merges == 1);
+    const Ledger want{
+        {{"pihole http://a", {a("x.example", "192.0.2.1"), a("w.example", "192.0.2.4")}},
+         {"pihole http://b", {a("z.example", "192.0.2.3")}}}};
+    CHECK(storedLedger(api) == want);
+  }
+  SUBCASE("AlreadyExists between our read and our create: merged into theirs") {
+    std::string why;
+    REQUIRE(run(ioc, store.load(&why)).has_value());  // absent
+    bool raced = false;
+    api.beforeHandle([&](const std::string& method, const std::string& target) {
+      if (method == "POST" && target == kCms && !raced) {
+        raced = true;
+        const Ledger theirs{{{"pihole http://b", {a("z.example", "192.0.2.3")}}}};
+        json::object cm{{"apiVersion", "v1"},
+                        {"kind", "ConfigMap"},
+                        {"metadata", json::object{{"name", "l1net-dnsd-ledger"}}},
+                        {"data", json::object{{"ledger.json", dnsd::renderLedger(theirs)}}}};
+        REQUIRE(api.request("POST", kCms, json::serialize(cm)) == 201);
+      }
+    });
+    REQUIRE(run(ioc, store.save(dnsd::renderLedger(mine), &why)).has_value());
+    api.beforeHandle(nullptr);
+    CHECK(store.stats().conflicts == 1);
+    CHECK(store.stats().creates == 0);
+    const Ledger want{{{"pihole http://a", {a("x.example", "192.0.2.1")}},
+                       {"pihole http://b", {a("z.example", "192.0.2.3")}}}};
+    CHECK(storedLedger(api) == want);
+    CHECK(api.list(kCms).size() == 1);
+  }
+  SUBCASE("deleted behind our back: created again with everything we own") {
+    std::string why;
+    REQUIRE(run(ioc, store.load(&why)).has_value());
+    REQUIRE(run(ioc, store.save(dnsd::renderLedger(mine), &why)).has_value());
+    REQUIRE(api.request("DELETE", std::string(kCms) + "/l1net-dnsd-ledger", "") == 200);
+    Ledger more = mine;
+    more.instances["pihole http://a"].insert(a("y.example", "192.0.2.2"));
+    REQUIRE(run(ioc, store.save(dnsd::renderLedger(more), &why)).has_value());
+    CHECK(storedLedger(api) == more);
+    CHECK(store.stats().creates == 2);
+  }
+  SUBCASE("a stored ledger that does not parse is never overwritten") {
     std::string why;
     REQUIRE(run(ioc, store.load(&why)).has_value());
     REQUIRE(run(ioc, store.save(dnsd::renderLedger(mine), &why)).has_value());
@@ -164,6 +234,7 @@ TEST_CASE(
   asio::io_context ioc;
   FakeApiServer api(ioc.get_executor());
   l1net::testing::FakePihole ph(ioc.get_executor());
+  auto client = makeClient(ioc, api);
   ph.hosts() = {"192.0.2.50 manual.example.com"};  // foreign
   dnsd::DesiredRecords desired;
   desired.records = {a("app.example.com", "192.0.2.7")};
@@ -173,7 +244,7 @@ TEST_CASE(
     dnsd::PiholeProvider p(ioc.get_executor(),
                            {.url = ph.url(), .password = "correct horse", .timeout = 3s},
                            l1net::testing::quietLogger());
-    auto store = makeStore(ioc, api);
+    auto store = makeStore(*client);
     l1net::metrics::Registry reg;
     dnsd::Syncer s({&p}, {.ledger_store = &store}, l1net::testing::quietLogger(), reg);
     auto rep = run(ioc, s.runCycle(d, 1));

@@ -25,6 +25,9 @@ enum class Kind : std::uint8_t {
   kNamespace,
   kIngress,  // networking.k8s.io/v1 (dnsd)
   kPod,      // core/v1, trimmed to name/namespace/labels, spec.nodeName, status.phase/podIP
+  // Not decoded or cached: an informer's deltas reach only its on_change (kinds the cache does
+  // not model, e.g. dnsd's metallb.io/v1beta1 ServiceL2Status).
+  kUncached,
 };
 
 // Annotations l1net reads; every other annotation is dropped from cached objects.

@@ -49,6 +49,17 @@ boost::asio::awaitable<WriteOutcome> patchAnnotations(
 // read resourceVersion; status is not written this way: use patchStatus).
 boost::asio::awaitable<WriteOutcome> createOrUpdate(ApiClient& c, std::string collection,
                                                     boost::json::value obj);
+// Read-modify-write (client-go's Get + Update inside RetryOnConflict), for objects whose new
+// state depends on what is stored (e.g. a merge with another writer's entries): GET
+// collection/name, then mutate(current) builds the object to store from what was read (current
+// is null when the object does not exist: it is then created with POST; else it is replaced with
+// PUT carrying the read resourceVersion). A 409 (Conflict, or AlreadyExists on the create) reads
+// again and calls mutate again, at most kWriteAttempts times. mutate returns nullopt and sets
+// `why` to abandon the write (the outcome's error then names the object and says why).
+using Mutate = std::function<std::optional<boost::json::value>(const boost::json::value& current,
+                                                               std::string& why)>;
+boost::asio::awaitable<WriteOutcome> updateWith(ApiClient& c, std::string collection,
+                                                std::string name, Mutate mutate);
 // Deletes the object at `path`; already gone (404) counts as done.
 boost::asio::awaitable<WriteOutcome> deleteObject(ApiClient& c, std::string path);
 
