@@ -180,14 +180,14 @@ asio::awaitable<WriteOutcome> updateWith(ApiClient& c, std::string collection, s
   for (int attempt = 1; attempt <= kWriteAttempts; ++attempt) {
     auto got = co_await c.call("GET", path);
     if (!got) {
-      co_return failed(describe("GET", path), 0, got.error().message(), attempt);
+      co_return failed(kube::describeRequest("GET", path), 0, got.error().message(), attempt);
     }
     if (!got->ok() && got->status != 404) {
-      co_return fromResponse(describe("GET", path), *got, attempt);
+      co_return fromResponse(kube::describeRequest("GET", path), *got, attempt);
     }
     const bool exists = got->status != 404;
     const json::value current = exists ? std::move(got->body) : json::value(nullptr);
-    const auto what = describe(exists ? "PUT" : "POST", path);
+    const auto what = kube::describeRequest(exists ? "PUT" : "POST", path);
     std::string why;
     auto next = mutate(current, why);
     if (!next) {
@@ -217,7 +217,7 @@ asio::awaitable<WriteOutcome> updateWith(ApiClient& c, std::string collection, s
     }
     last = std::move(*r);
   }
-  co_return conflictsExhausted(describe("PUT", path), last);
+  co_return conflictsExhausted(kube::describeRequest("PUT", path), last);
 }
 
 asio::awaitable<WriteOutcome> deleteObject(ApiClient& c, std::string path) {

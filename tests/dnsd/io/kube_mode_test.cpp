@@ -272,7 +272,12 @@ TEST_CASE(
   CHECK(hostOf("s1") == "192.0.2.1");
   const int before = changes;
 
+  auto watching = [&] {
+    return l1net::testing::runUntil(
+        ioc, [&] { return api.openWatches() >= 3; }, 10s);
+  };
   // 1. Every watch cut in the middle of an event; meanwhile s2 appears and s1 goes.
+  REQUIRE(watching());
   api.dropWatchesMidEvent();
   createService(api, "web", "s2", "s2.example.com", "192.0.2.2");
   REQUIRE(api.request("DELETE", "/api/v1/namespaces/web/services/s1", "") == 200);
@@ -284,6 +289,7 @@ TEST_CASE(
   // 2. Compaction while the watches are away: resuming from the old resourceVersion is 410,
   //    the informers relist; a change, a creation and a status object made in the gap all arrive.
   const auto relists_before = src.stats().relists;
+  REQUIRE(watching());
   api.dropWatchesMidEvent();
   createService(api, "web", "s3", "s3.example.com", "192.0.2.3");
   createL2Status(api, "web", "s2");
