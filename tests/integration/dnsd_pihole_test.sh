@@ -133,11 +133,24 @@ log "--once --dry-run on config/ prints the calls for the platform's Pi-hole (no
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 url=$(awk -F' *= *' '$1 == "pihole-url" {print $2}' "$ROOT/config/dnsd/dnsd.conf")
 [ -n "$url" ] || fail "config/dnsd/dnsd.conf names no pihole-url"
-out=$(cd "$ROOT" && unshare --net "$DNSD" --config config/dnsd/dnsd.conf --once --dry-run --state "$TMP/none.json" 2>&1 || true)
-echo "$out" | grep -E 'dry-run: (PUT|POST|DELETE)' | sed 's/^/  /'
-echo "$out" | grep -qE "dry-run: PUT $url/api/config/dns/hosts/[0-9.]+%20grafana.cell.lan" ||
+set +e
+(cd "$ROOT" && unshare --net "$DNSD" --config config/dnsd/dnsd.conf --once --dry-run \
+  --state "$TMP/none.json" >"$TMP/dry.out" 2>"$TMP/dry.err")
+rc=$?
+set -e
+out=$(cat "$TMP/dry.out")
+sed 's/^/  /' "$TMP/dry.out"
+# The Pi-hole cannot be read here (no network): the plan is against an empty record set, said in
+# the log, and the exit status is 1 (as for any instance that could not be read).
+[ "$rc" = 1 ] || fail "dry-run with the Pi-hole unreachable: exit $rc, want 1"
+grep -q "read failed: .*dry-run: planning against an empty record set" "$TMP/dry.err" ||
+  fail "dry-run did not say the Pi-hole could not be read: $(cat "$TMP/dry.err")"
+[ ! -e "$TMP/none.json" ] || fail "dry-run wrote the ledger"
+echo "$out" | grep -qE "^PUT $url/api/config/dns/hosts/[0-9.]+%20grafana.cell.lan" ||
   fail "dry-run on config/ did not print the grafana call: $out"
-echo "$out" | grep -q "dry-run: PUT $url/api/config/dns/cnameRecords/docs.cell.lan%2Cgit.cell.lan?restart=false" ||
+echo "$out" | grep -q "^PUT $url/api/config/dns/cnameRecords/docs.cell.lan%2Cgit.cell.lan?restart=false" ||
   fail "dry-run on config/ did not print the CNAME call"
-echo "$out" | grep -q "dry-run: POST $url/api/action/restartdns" || fail "no restartdns in dry-run"
+echo "$out" | grep -q "^POST $url/api/action/restartdns" || fail "no restartdns in dry-run"
+[ "$(grep -c . "$TMP/dry.out")" = 6 ] || fail "dry-run printed other lines than the 6 calls: $out"
+grep -q "dry-run: PUT $url/api/config/dns/hosts/" "$TMP/dry.err" || fail "the calls are not logged"
 log "PASS"

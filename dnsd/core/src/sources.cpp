@@ -209,6 +209,14 @@ std::string originOf(std::string_view kind, const manifest::ObjectMeta& m) {
 
 std::optional<std::uint32_t> parseTtl(std::string_view text) {
   constexpr std::uint64_t kMax = std::numeric_limits<std::int32_t>::max();
+  // As Go's strconv.ParseInt and time.ParseDuration: one leading sign; negative values are out
+  // of range (ttl 1..2^31-1), so only '+' can yield a TTL.
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+    if (text.front() == '-') {
+      return std::nullopt;
+    }
+    text.remove_prefix(1);
+  }
   if (text.empty()) {
     return std::nullopt;
   }

@@ -1,5 +1,6 @@
 #include "l1net/dnsd/plan.hpp"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -314,4 +315,53 @@ TEST_CASE("verifyQueries and compareAnswer") {
         "A x.example.com: want 192.0.2.7,192.0.2.8, got 192.0.2.7");
   CHECK(dnsd::compareAnswer(qs[2], {"192.0.2.1"}).has_value());
   CHECK_FALSE(dnsd::compareAnswer(qs[2], {}).has_value());
+}
+
+TEST_CASE("planChanges: a foreign record is never deleted or shadowed, under every policy") {
+  // Each situation a foreign record can be in, crossed with every policy and --adopt off/on:
+  // no plan ever deletes a record outside the ledger, and no create lands on a name whose record
+  // is foreign (only --adopt of an exact match changes ownership, without a call).
+  const auto x7 = a("x.example.com", "192.0.2.7");
+  const auto x8 = a("x.example.com", "192.0.2.8");
+  const auto y7 = a("y.example.com", "192.0.2.7");
+  const auto w = cname("w.example.com", "x.example.com");
+  struct Situation {
+    const char* name;
+    std::vector<Record> desired;
+    std::vector<Record> current;  // everything here is foreign (the ledger is empty)
+    std::set<std::string> foreign_names;
+  };
+  const std::vector<Situation> situations = {
+      {"exact match of a desired record", {x7}, {x7}, {}},
+      {"another target on a desired name", {x8}, {x7}, {}},
+      {"a name no longer desired", {}, {x7, y7}, {}},
+      {"a CNAME on a desired name", {x7}, {cname("x.example.com", "lb.example.net")}, {}},
+      {"an A record where a CNAME is desired", {w}, {a("w.example.com", "192.0.2.1")}, {}},
+      {"a multi-name entry", {x7}, {}, {"x.example.com"}},
+  };
+  for (const auto policy : {Policy::kSync, Policy::kUpsertOnly, Policy::kCreateOnly}) {
+    for (const bool adopt : {false, true}) {
+      for (const auto& s : situations) {
+        CAPTURE(s.name);
+        CAPTURE(static_cast<int>(policy));
+        CAPTURE(adopt);
+        const auto p = dnsd::planChanges({.desired = s.desired,
+                                          .current = s.current,
+                                          .foreign_names = s.foreign_names,
+                                          .policy = policy,
+                                          .adopt = adopt});
+        CHECK(p.deletes.empty());
+        std::set<std::string> foreign = s.foreign_names;
+        for (const auto& r : s.current) {
+          foreign.insert(r.name);
+        }
+        for (const auto& r : p.creates) {
+          CHECK_MESSAGE(!foreign.contains(r.name), dnsd::describe(r));
+        }
+        if (!adopt) {
+          CHECK(p.adopted.empty());
+        }
+      }
+    }
+  }
 }

@@ -232,11 +232,32 @@ TEST_CASE("parseTtl: integer seconds or Go duration, 1..2^31-1") {
     std::optional<std::uint32_t> want;
   };
   const Case cases[] = {
-      {"60", 60},         {"1", 1},      {"2147483647", 2147483647U},
-      {"2147483648", {}}, {"0", {}},     {"-5", {}},
-      {"1h30m", 5400},    {"90s", 90},   {"1.5m", 90},
-      {"500ms", {}},      {"1500ms", 1}, {"10x", {}},
-      {"", {}},           {"abc", {}},   {"5m ", {}},
+      {"60", 60},
+      {"1", 1},
+      {"2147483647", 2147483647U},
+      {"2147483648", {}},
+      {"0", {}},
+      {"-5", {}},
+      {"1h30m", 5400},
+      {"90s", 90},
+      {"1.5m", 90},
+      {"500ms", {}},
+      {"1500ms", 1},
+      {"10x", {}},
+      {"", {}},
+      {"abc", {}},
+      {"5m ", {}},
+      // Go: strconv.ParseInt and time.ParseDuration both take a leading sign; negative is out
+      // of range. A fraction may omit either side of the point; a unit is required after it.
+      {"+60", 60},
+      {"+1m", 60},
+      {"-1m", {}},
+      {"-60", {}},
+      {".5m", 30},
+      {"1.s", 1},
+      {"1.5", {}},
+      {"+", {}},
+      {"1h-5m", {}},
   };
   for (const auto& c : cases) {
     CAPTURE(c.in);
