@@ -5,13 +5,15 @@
 // Usage: fake-apiserver [--port N] [--objects FILE]... [--token T] [--bookmark-ms N]
 //   --objects: YAML (multi-document, or kind: List) or JSON objects created at start, each as
 //              an administrator's POST to the collection its apiVersion/kind/namespace name
-//              (namespace "default" when a namespaced object has none).
+//              (namespace "default" when a namespaced object has none); a status it carries
+//              is then merge-patched through /status (a create drops status).
 // Control over HTTP (no token needed), for tests driving the process with curl:
 //   POST /__fixture/stop?seconds=N   outage: stops listening for N seconds (answers first)
 //   POST /__fixture/compact          etcd compaction at the current resourceVersion
 //   POST /__fixture/fail?n=N&status=S  the next N API requests answer S (default 500)
 //   POST /__fixture/drop-watches     cuts every open watch in the middle of its next event
-//   GET  /__fixture/state            {"resourceVersion":N,"openWatches":N,"requests":N}
+//   GET  /__fixture/state            {"resourceVersion":N,"openWatches":N,"requests":N,
+//                                     "watchesServed":N,"running":B}
 // The control endpoints are served on a second port printed as "CONTROL <n>", so that they stay
 // reachable while the API port is stopped.
 #include <csignal>
@@ -150,6 +152,24 @@ bool load(l1net::testing::FakeApiServer& api, const std::string& file) {
                 << "\n";
       return false;
     }
+    // A create drops status (as kube-apiserver does); a given status is then written through
+    // /status, as the controller or kubelet that owns it would.
+    const auto* status = objects[i].as_object().if_contains("status");
+    if (status == nullptr || !status->is_object() || status->as_object().empty()) {
+      continue;
+    }
+    const auto created = json::parse(out);  // the stored object names itself (generateName)
+    json::object patch;
+    patch["status"] = *status;
+    const auto target =
+        coll + "/" + std::string(created.at("metadata").at("name").as_string()) + "/status";
+    if (const auto st = api.request("PATCH", target, json::serialize(patch), &out,
+                                    "application/merge-patch+json");
+        st != 200 && st != 404) {
+      std::cerr << "fake-apiserver: " << file << ": object " << i << ": status: " << st << " "
+                << out << "\n";
+      return false;
+    }
   }
   return true;
 }
@@ -219,6 +239,7 @@ int main(int argc, char** argv) {
           o["resourceVersion"] = api.resourceVersion();
           o["openWatches"] = api.openWatches();
           o["requests"] = api.requests();
+          o["watchesServed"] = api.watchesServed();
           o["running"] = api.running();
           res.body = json::serialize(o);
         } else if (path == "/__fixture/stop") {
