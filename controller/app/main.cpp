@@ -1,8 +1,10 @@
-// l1net-controller: MetalLB's controller for file mode. Wiring only; see controller_app.hpp.
+// l1net-controller: MetalLB's controller, file mode (controller_app.hpp) or Kubernetes mode
+// (kube_mode.hpp). Wiring only.
 #include <exception>
 #include <iostream>
 
 #include "l1net/controller/io/controller_app.hpp"
+#include "l1net/controller/kube/kube_mode.hpp"
 #include "l1net/io/logging.hpp"
 #include "l1net/io/version.hpp"
 
@@ -23,6 +25,9 @@ int main(int argc, char** argv) {
     return ctl::kExitInvalid;
   }
   try {
+    if (opts.mode == ctl::Mode::kKubernetes) {
+      return ctl::runKubeDaemon(opts);
+    }
     return opts.once ? ctl::runOnce(opts, std::cout, std::cerr) : ctl::runDaemon(opts);
   } catch (const std::exception& e) {
     std::cerr << "l1net-controller: " << e.what() << "\n";

@@ -209,7 +209,7 @@ int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err)
 int runDaemon(const ControllerOptions& opts) {
   const auto logger = l1net::io::makeLogger("controller");
   if (opts.mode != Mode::kFile) {
-    logger->error("--mode kubernetes is not available in this build yet");
+    logger->error("--mode kubernetes runs runKubeDaemon (controller/kube), not runDaemon");
     return kExitInvalid;
   }
   boost::asio::io_context ioc;

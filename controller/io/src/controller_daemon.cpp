@@ -166,6 +166,11 @@ void ControllerDaemon::stop() {
   impl_->hold_timer.cancel();
 }
 
+void ControllerDaemon::forgetPrevious() {
+  impl_->current.clear();
+  impl_->reconcileLast();
+}
+
 bool ControllerDaemon::reconciled() const noexcept { return impl_->done_once; }
 
 std::string ControllerDaemon::healthProblem() const {

@@ -6,7 +6,8 @@
 //   source.initialSync(done);   // done(outcome) once: the first complete view, or why not
 //   source.start(on_snapshot);  // after done(ok): the synced snapshot first, then every change
 // FileObjectSource (here) loads --manifests once and watches them with inotify; the Kubernetes
-// source (l1net::kubeapi::KubeObjectSource) lists every informer, then watches.
+// source (l1net::kubeapi::KubeObjectSource, kubeapi/object_source.hpp) lists every informer, then
+// watches.
 #pragma once
 
 #include <chrono>

@@ -63,6 +63,11 @@ class ControllerDaemon {
   // Stops the source, the sink and the hold timer. Idempotent.
   void stop();
 
+  // Kubernetes mode, on becoming the leader: forgets the results computed so far (a follower's,
+  // never written) and reconciles the last snapshot again with the Services' own status (what the
+  // API shows, written by the previous leader) as the previous assignments, so no IP moves.
+  void forgetPrevious();
+
   // True once a snapshot has been reconciled (/healthz).
   [[nodiscard]] bool reconciled() const noexcept;
   // For /healthz: the sink's problem, else the source's; "" when both are fine.
