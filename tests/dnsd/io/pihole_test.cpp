@@ -15,7 +15,9 @@
 #include <boost/asio/io_context.hpp>
 
 #include "l1net/dnsd/io/syncer.hpp"
+#include "l1net/dnsd/sources.hpp"
 #include "l1net/http/client.hpp"
+#include "l1net/manifest/load.hpp"
 #include "l1net/metrics/registry.hpp"
 #include "l1net/testing/doctest.hpp"
 #include "l1net/testing/fake_dns_transport.hpp"
@@ -646,6 +648,44 @@ TEST_CASE("Syncer: ledger, foreign records, several Pi-holes, drift, dry-run") {
     CHECK_FALSE(rep.ok);
     CHECK(ph2.hosts().size() == 3);
     CHECK(reg.find("external_dns_registry_errors_total")->value({{"instance", p1.id()}}) == 1);
+  }
+  SUBCASE("a wildcard and a multi-target CNAME fail alone; the rest of the batch is written") {
+    const auto loaded = l1net::manifest::loadManifestText(R"(apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: t
+  annotations:
+    external-dns.kubernetes.io/hostname: "*.wild.example.com, ok.example.com"
+spec:
+  type: LoadBalancer
+  ports: [{port: 80}]
+status:
+  loadBalancer:
+    ingress: [{ip: 192.0.2.30}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: multi
+  namespace: t
+  annotations:
+    external-dns.alpha.kubernetes.io/hostname: alias.example.com
+    external-dns.alpha.kubernetes.io/target: a.example.net, b.example.net
+spec:
+  type: LoadBalancer
+  ports: [{port: 80}]
+)",
+                                                          "batch.yaml");
+    REQUIRE(loaded.ok());
+    const auto d = dnsd::desiredRecords(loaded.set, {});
+    dnsd::Syncer s({&p1}, {}, l1net::testing::quietLogger(), reg);
+    const auto rep = runCoro(ioc, s.runCycle(d, 1));
+    CHECK(rep.creates == 1);
+    CHECK(ph1.hosts() ==
+          std::vector<std::string>{"192.0.2.50 manual.example.com", "192.0.2.30 ok.example.com"});
+    CHECK(ph1.cnames().empty());
+    CHECK(reg.find("external_dns_source_errors_total")->value() == 2);  // one per bad record
   }
   SUBCASE("a foreign record on a desired name is never touched; --adopt takes exact matches") {
     ph1.hosts() = {"192.0.2.7 app.example.com", "192.0.2.99 new.example.com"};
