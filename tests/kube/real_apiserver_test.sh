@@ -5,6 +5,8 @@
 #   2. IPAllocated Events appear and the pool annotation is set.
 #   3. Two controllers elect one leader; killing the leader hands over, and the new leader serves.
 #   4. A controller whose identity RBAC denies reports it clearly (verb and resource named).
+# Also: IPAddressPool status counts, and an invalid pool rejected with a Warning Event while the
+# last valid pools keep serving (there is no admission webhook).
 # The controllers authenticate as the chart's ServiceAccount (a client certificate whose user name
 # is system:serviceaccount:l1net-system:l1net-controller), so the chart's RBAC rules are what
 # allows them. Only loopback is used; the pool is the documentation range 203.0.113.0/28.
@@ -145,6 +147,36 @@ for i in 1 2 3; do
   grep -q "web$i .*$(external_ip "web$i")" "$tmp/svc.txt" || pt_fail "web$i's IP moved after the handover"
 done
 log "ok: the new leader assigned web4 ($(external_ip web4)); no IP moved"
+
+# --- pool status counts, as MetalLB's IPAddressPool status -------------------------------------
+assigned() { k -n l1net-system get ipaddresspool lane -o jsonpath='{.status.assignedIPv4}/{.status.availableIPv4}' 2>/dev/null; }
+pool_counts_are() { [ "$(assigned)" = "$1" ]; }
+wait_for 15 "IPAddressPool lane status 4 assigned / 12 available" pool_counts_are 4/12
+log "ok: IPAddressPool lane status: assignedIPv4/availableIPv4 = $(assigned)"
+
+# --- an invalid pool is rejected (no webhook): Warning Event, the last valid pools stay ----------
+cat <<EOF | k apply -f - >/dev/null
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: broken, namespace: l1net-system}
+spec:
+  addresses: [203.0.113.300/32]
+EOF
+invalid_event() {
+  k -n l1net-system get events --field-selector involvedObject.name=broken,reason=InvalidConfiguration \
+    -o jsonpath='{.items[*].message}' | grep -q '203.0.113.300/32'
+}
+wait_for 20 "an InvalidConfiguration Event on IPAddressPool broken" invalid_event
+k -n default create service loadbalancer web5 --tcp=80:8080 >/dev/null
+wait_for 30 "web5 gets an IP from the last valid pool" has_ip web5
+case $(external_ip web5) in 203.0.113.*) ;; *) pt_fail "web5 got $(external_ip web5)";; esac
+k -n l1net-system delete ipaddresspool broken >/dev/null
+log "ok: invalid pool rejected with a Warning Event; web5 served from the last valid pool ($(external_ip web5))"
+
+# The serving controller's writes all succeeded (a 403 from a missing RBAC rule would show here).
+if grep -E "writing the .* failed|not recorded" "$tmp/controller-$follower.log"; then
+  pt_fail "controller $follower logged failed API writes"
+fi
 
 # --- 4: an RBAC denial is reported clearly --------------------------------------------------------
 identity nobody-controller system:serviceaccount:default:nobody
