@@ -52,7 +52,7 @@ struct ResourceInfo {
   bool has_status;
 };
 
-constexpr std::array<ResourceInfo, 12> kResources = {{
+constexpr std::array<ResourceInfo, 13> kResources = {{
     {"services", "", "v1", "Service", true, true},
     {"pods", "", "v1", "Pod", true, true},
     {"nodes", "", "v1", "Node", false, true},
@@ -60,6 +60,7 @@ constexpr std::array<ResourceInfo, 12> kResources = {{
     {"configmaps", "", "v1", "ConfigMap", true, false},
     {"events", "", "v1", "Event", true, false},
     {"endpointslices", "discovery.k8s.io", "v1", "EndpointSlice", true, false},
+    {"endpointslices", "discovery.k8s.io", "v1beta1", "EndpointSlice", true, false},
     {"ingresses", "networking.k8s.io", "v1", "Ingress", true, true},
     {"leases", "coordination.k8s.io", "v1", "Lease", true, false},
     {"ipaddresspools", "metallb.io", "v1beta1", "IPAddressPool", true, true},
@@ -67,9 +68,10 @@ constexpr std::array<ResourceInfo, 12> kResources = {{
     {"servicel2statuses", "metallb.io", "v1beta1", "ServiceL2Status", true, true},
 }};
 
-const ResourceInfo* findResource(std::string_view group, std::string_view resource) {
+const ResourceInfo* findResource(std::string_view group, std::string_view resource,
+                                 std::string_view version) {
   for (const auto& r : kResources) {
-    if (r.group == group && r.resource == resource) {
+    if (r.group == group && r.resource == resource && r.version == version) {
       return &r;
     }
   }
@@ -290,7 +292,7 @@ struct Target {
   [[nodiscard]] bool watch() const { return q("watch") == "1" || q("watch") == "true"; }
 };
 
-std::optional<Target> parseTarget(const std::string& raw) {
+std::optional<Target> parseTarget(const std::string& raw, const FakeApiServerOptions& opts) {
   Target t;
   const auto qpos = raw.find('?');
   const std::string path = raw.substr(0, qpos);
@@ -321,8 +323,9 @@ std::optional<Target> parseTarget(const std::string& raw) {
   t.ns = parsed->ns;
   t.name = parsed->name;
   t.sub = parsed->subresource;
-  t.res = findResource(parsed->group, parsed->resource);
-  if (t.res == nullptr || t.res->version != parsed->version) {
+  t.res = findResource(parsed->group, parsed->resource, parsed->version);
+  if (t.res == nullptr ||
+      (t.res->resource == "endpointslices" && t.res->version != opts.endpoint_slice_version)) {
     return std::nullopt;
   }
   if (!t.res->namespaced && !t.ns.empty()) {
@@ -1185,7 +1188,7 @@ struct FakeApiServer::Impl : std::enable_shared_from_this<Impl> {
       if (before_handle) {
         before_handle(method, target);
       }
-      const auto parsed = parseTarget(target);
+      const auto parsed = parseTarget(target, opts);
       Reply reply;
       if (!parsed) {
         reply = statusReply(404, "NotFound", "the server could not find the requested resource");
@@ -1280,7 +1283,7 @@ std::string FakeApiServer::url() const { return "http://127.0.0.1:" + std::to_st
 unsigned FakeApiServer::request(const std::string& method, const std::string& target,
                                 const std::string& body, std::string* out,
                                 const std::string& content_type) {
-  const auto t = parseTarget(target);
+  const auto t = parseTarget(target, impl_->opts);
   Reply r;
   if (!t) {
     r = statusReply(404, "NotFound", "the server could not find the requested resource");
@@ -1305,7 +1308,7 @@ json::value FakeApiServer::get(const std::string& collection, const std::string&
 
 json::array FakeApiServer::list(const std::string& collection) {
   json::array out;
-  const auto t = parseTarget(collection);
+  const auto t = parseTarget(collection, impl_->opts);
   if (!t) {
     return out;
   }

@@ -108,6 +108,14 @@ asio::awaitable<void> Informer::list(const kube::Request& req) {
   if (stopped_) {
     co_return;
   }
+  if (r && r->status == 404 && !opts_.fallback_collections.empty()) {
+    auto next = std::move(opts_.fallback_collections.front());
+    opts_.fallback_collections.erase(opts_.fallback_collections.begin());
+    logger_->info("{}: not served by this API server (404); using {}", opts_.collection, next);
+    opts_.collection = std::move(next);
+    co_await list(req);
+    co_return;
+  }
   kube::Outcome o;
   if (!r) {
     o = reflector_.onRequestFailed(kube::Clock::now(), "list: " + r.error().message());

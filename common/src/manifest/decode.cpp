@@ -599,6 +599,12 @@ void Decoder<N>::endpointSlice(const N& doc, ManifestSet& set) {
       ep.conditions.terminating = getBool(*c, "terminating", cpath);
     }
     ep.node_name = getText(e, "nodeName", path);
+    if (!ep.node_name) {  // discovery.k8s.io/v1beta1 (kube-apiserver < 1.21): the node in topology
+      const auto topology = getLabels(e, "topology", path);
+      if (const auto it = topology.find("kubernetes.io/hostname"); it != topology.end()) {
+        ep.node_name = it->second;
+      }
+    }
     slice.endpoints.push_back(std::move(ep));
   });
   if (clean()) {

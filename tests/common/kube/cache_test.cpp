@@ -1,6 +1,7 @@
 #include "l1net/kube/cache.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,5 +95,40 @@ TEST_CASE("Cache decodes every kind l1net watches, with the kind taken from the 
       REQUIRE(cache.apply(c.kind, {kube::Delta::Kind::kDelete, kube::objectKey(obj), {}}, errors));
       CHECK(cache.size(c.kind) == 0);
     }
+  }
+}
+
+TEST_CASE("Cache: an EndpointSlice's node from v1 nodeName or v1beta1 topology") {
+  struct Case {
+    const char* name;
+    const char* endpoint;
+    std::optional<std::string> want_node;
+  };
+  const Case cases[] = {
+      {"v1 nodeName", R"({"addresses":["198.51.100.5"],"nodeName":"n1"})", "n1"},
+      {"v1beta1 topology (kube-apiserver 1.20)",
+       R"({"addresses":["198.51.100.5"],"topology":{"kubernetes.io/hostname":"n2",
+          "topology.kubernetes.io/zone":"z"}})",
+       "n2"},
+      {"nodeName wins over topology",
+       R"({"addresses":["198.51.100.5"],"nodeName":"n1","topology":{"kubernetes.io/hostname":"n2"}})",
+       "n1"},
+      {"topology without the hostname key",
+       R"({"addresses":["198.51.100.5"],"topology":{"z":"a"}})", std::nullopt},
+      {"neither", R"({"addresses":["198.51.100.5"]})", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    kube::Cache cache;
+    std::vector<l1net::manifest::Diagnostic> errors;
+    const auto slice = json::parse(
+        std::string(R"({"metadata":{"name":"web-a","namespace":"shop"},"addressType":"IPv4",)") +
+        R"("endpoints":[)" + c.endpoint + "]}");
+    REQUIRE(cache.apply(kube::Kind::kEndpointSlice,
+                        {kube::Delta::Kind::kUpsert, "shop/web-a", slice}, errors));
+    const auto snap = cache.snapshot();
+    REQUIRE(snap.endpoint_slices.size() == 1);
+    REQUIRE(snap.endpoint_slices[0].endpoints.size() == 1);
+    CHECK(snap.endpoint_slices[0].endpoints[0].node_name == c.want_node);
   }
 }

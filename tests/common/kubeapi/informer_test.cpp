@@ -348,3 +348,56 @@ TEST_CASE("Informer: stop() ends run() while waiting on a watch") {
   REQUIRE(l1net::testing::runUntil(
       r.ioc, [&] { return r.done; }, 1s));
 }
+
+TEST_CASE("Informer: an older API server's collection after a 404 (EndpointSlices on 1.20)") {
+  struct Case {
+    const char* name;
+    std::vector<std::string> fallbacks;
+    bool want_synced;
+  };
+  const Case cases[] = {
+      {"v1 is 404, v1beta1 is served: synced from v1beta1",
+       {"/apis/discovery.k8s.io/v1beta1/endpointslices"},
+       true},
+      {"no fallback: never synced, the 404 is a failure", {}, false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    asio::io_context ioc;
+    FakeApiServer api(ioc.get_executor(), {.endpoint_slice_version = "v1beta1"});
+    REQUIRE(api.request("POST", "/api/v1/namespaces", R"({"metadata":{"name":"shop"}})") == 201);
+    REQUIRE(api.request("POST", "/apis/discovery.k8s.io/v1beta1/namespaces/shop/endpointslices",
+                        R"({"metadata":{"name":"web-a"},"addressType":"IPv4","endpoints":[
+                          {"addresses":["198.51.100.5"],
+                           "topology":{"kubernetes.io/hostname":"n2"}}]})") == 201);
+    CHECK(api.request("GET", "/apis/discovery.k8s.io/v1/endpointslices", "") == 404);
+    kube::ClusterConfig cfg;
+    cfg.scheme = "http";
+    cfg.host = "127.0.0.1";
+    cfg.port = std::to_string(api.port());
+    auto client = l1net::kubeapi::ApiClient::create(ioc.get_executor(), cfg).value();
+    kube::Cache cache;
+    bool done = false;
+    l1net::kubeapi::Informer informer(*client,
+                                      {.collection = "/apis/discovery.k8s.io/v1/endpointslices",
+                                       .kind = kube::Kind::kEndpointSlice,
+                                       .fallback_collections = c.fallbacks,
+                                       .backoff = {.initial = 50ms, .max = 200ms}},
+                                      cache, l1net::testing::quietLogger(),
+                                      [](const std::vector<kube::Delta>&) {});
+    asio::co_spawn(ioc, informer.run(), [&](std::exception_ptr) { done = true; });
+    const bool synced = l1net::testing::runUntil(
+        ioc, [&] { return informer.synced() || informer.stats().failures >= 3; }, 5s);
+    CHECK(synced);
+    CHECK(informer.synced() == c.want_synced);
+    if (c.want_synced) {
+      const auto snap = cache.snapshot();
+      REQUIRE(snap.endpoint_slices.size() == 1);
+      CHECK(snap.endpoint_slices[0].endpoints[0].node_name == "n2");
+      CHECK(informer.options().collection == "/apis/discovery.k8s.io/v1beta1/endpointslices");
+    }
+    informer.stop();
+    l1net::testing::runUntil(
+        ioc, [&] { return done; }, 2s);
+  }
+}

@@ -53,6 +53,8 @@ namespace l1net::testing {
 struct FakeApiServerOptions {
   std::chrono::milliseconds bookmark_interval{1000};
   std::uint16_t port = 0;  // 0 = an ephemeral port
+  // "v1", or "v1beta1" to serve EndpointSlices as kube-apiserver 1.20 does (v1 is then 404).
+  std::string endpoint_slice_version = "v1";
 };
 
 class FakeApiServer {

@@ -41,6 +41,10 @@ struct InformerOptions {
   kube::Kind kind = kube::Kind::kService;
   std::string label_selector;  // e.g. "app=l1net-speaker" ("" = everything)
   std::string field_selector;  // e.g. "metadata.name=l1net-dnsd-ledger"
+  // Older API versions of the same kind, tried in order when a list of the current collection
+  // answers 404 (e.g. discovery.k8s.io/v1beta1 EndpointSlices on kube-apiserver 1.20). The switch
+  // is logged once; options().collection then names the one in use.
+  std::vector<std::string> fallback_collections;
   kube::Backoff::Options backoff;
 };
 
