@@ -7,6 +7,8 @@
 // For each the child's lifetime peak (ru_maxrss from wait4) is compared with the file's bytes and
 // with the same path's baseline on a manifest of one pool only.
 // Usage: manifest_mem_bench [MiB ...] (default 2 8 15). Prints BENCH lines and a summary.
+// L1NET_BENCH_CONTROLLER / L1NET_BENCH_SPEAKER (environment) run other binaries than the build's,
+// e.g. a saved copy of an older build, to compare before and after in one session.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +38,11 @@
 namespace fs = std::filesystem;
 
 namespace {
+
+std::string binary(const char* env, const char* built) {
+  const char* v = std::getenv(env);
+  return v != nullptr && *v != '\0' ? v : built;
+}
 
 struct Run {
   long max_rss_kib = 0;
@@ -138,7 +145,7 @@ struct Path {
 std::vector<Path> loadPaths() {
   std::vector<Path> paths;
   paths.push_back({"once", [](const std::vector<std::string>& files, const fs::path&) {
-                     Spawn sp{.binary = L1NET_CONTROLLER};
+                     Spawn sp{.binary = binary("L1NET_BENCH_CONTROLLER", L1NET_CONTROLLER)};
                      for (const auto& f : files) {
                        sp.args.insert(sp.args.end(), {"--manifests", f});
                      }
@@ -148,7 +155,7 @@ std::vector<Path> loadPaths() {
   paths.push_back({"controller", [](const std::vector<std::string>& files, const fs::path& work) {
                      const fs::path state = work / "state.yaml";
                      fs::remove(state);
-                     Spawn sp{.binary = L1NET_CONTROLLER};
+                     Spawn sp{.binary = binary("L1NET_BENCH_CONTROLLER", L1NET_CONTROLLER)};
                      for (const auto& f : files) {
                        sp.args.insert(sp.args.end(), {"--manifests", f});
                      }
@@ -163,7 +170,9 @@ std::vector<Path> loadPaths() {
     paths.push_back({"speaker", [](const std::vector<std::string>& files, const fs::path& work) {
                        const fs::path log = work / "speaker.log";
                        fs::remove(log);
-                       Spawn sp{.binary = L1NET_SPEAKER, .new_netns = true, .log = log.string()};
+                       Spawn sp{.binary = binary("L1NET_BENCH_SPEAKER", L1NET_SPEAKER),
+                                .new_netns = true,
+                                .log = log.string()};
                        for (const auto& f : files) {
                          sp.args.insert(sp.args.end(), {"--manifests", f});
                        }

@@ -102,7 +102,7 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   void start(Callback cb);
   void stop();
   Loaded load(bool initial, manifest::ManifestSet& out);
-  void deliver(const manifest::ManifestSet& set);
+  void deliver(manifest::ManifestSet set);
   void read();
   void onRead(const boost::system::error_code& ec, std::size_t n);
   void schedule();
@@ -179,9 +179,9 @@ void FileObjectSource::Impl::start(Callback cb) {
   }
   synced = false;
   if (synced_set) {
-    const auto set = std::move(*synced_set);
+    auto set = std::move(*synced_set);
     synced_set.reset();
-    deliver(set);
+    deliver(std::move(set));
   }
 }
 
@@ -363,18 +363,18 @@ FileObjectSource::Impl::Loaded FileObjectSource::Impl::load(bool initial,
   return Loaded::kValid;
 }
 
-void FileObjectSource::Impl::deliver(const manifest::ManifestSet& set) {
+void FileObjectSource::Impl::deliver(manifest::ManifestSet set) {
   ++delivered;
   if (on_snapshot) {
     auto cb = on_snapshot;  // the callback may stop() us
-    cb(set);
+    cb(std::move(set));
   }
 }
 
 void FileObjectSource::Impl::reload() {
   manifest::ManifestSet set;
   if (load(false, set) == Loaded::kValid) {
-    deliver(set);
+    deliver(std::move(set));
   }
 }
 

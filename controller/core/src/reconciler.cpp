@@ -479,11 +479,29 @@ ReconcileInput makeInput(manifest::ManifestSet&& set, std::vector<manifest::Serv
   return in;
 }
 
+namespace {
+
+std::size_t countManaged(const ReconcileResult& result) {
+  return static_cast<std::size_t>(std::count_if(
+      result.services.begin(), result.services.end(),
+      [](const ServiceDecision& d) { return d.disposition == ServiceDisposition::kManaged; }));
+}
+
+}  // namespace
+
 std::vector<manifest::Service> stateServices(const ReconcileResult& result) {
   std::vector<manifest::Service> out;
-  for (const auto& d : result.services) {
+  out.reserve(countManaged(result));
+  forEachStateService(result, [&out](const manifest::Service& s) { out.push_back(s); });
+  return out;
+}
+
+std::vector<manifest::Service> stateServices(ReconcileResult&& result) {
+  std::vector<manifest::Service> out;
+  out.reserve(countManaged(result));
+  for (auto& d : result.services) {
     if (d.disposition == ServiceDisposition::kManaged) {
-      out.push_back(d.service);
+      out.push_back(std::move(d.service));
     }
   }
   return out;

@@ -166,7 +166,14 @@ std::string renderOutput(const ReconcileResult& result, OutputFormat format) {
   if (format == OutputFormat::kJson) {
     return formatResultJson(result) + "\n";
   }
-  return manifest::emitServicesYaml(stateServices(result));
+  std::string out;  // emitServicesYaml(stateServices(result)) without copying the services
+  forEachStateService(result, [&out](const manifest::Service& svc) {
+    if (!out.empty()) {
+      out += "---\n";
+    }
+    out += manifest::emitServiceYaml(svc);
+  });
+  return out;
 }
 
 int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err) {
@@ -194,8 +201,7 @@ int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err)
       reconcile(makeInput(std::move(loaded.set), std::move(*previous), opts.lb_class));
   logResult(*logger, result);
   if (!opts.state.empty() && !opts.dry_run) {
-    if (const auto written = writeStateFile(opts.state, renderState(stateServices(result)));
-        !written) {
+    if (const auto written = writeStateFile(opts.state, renderStateFor(result)); !written) {
       err << "error: " << describeWriteError(opts.state, written.error()) << "\n";
       return kExitFailure;
     }

@@ -64,8 +64,8 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     current = std::move(*prev);
-    source.start([self = shared_from_this()](const manifest::ManifestSet& set) {
-      self->last_set = set;
+    source.start([self = shared_from_this()](manifest::ManifestSet set) {
+      self->last_set = std::move(set);
       self->reconcileLast();
     });
   }
@@ -86,7 +86,9 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     const auto now = ReleaseHold::Clock::now();
-    ReconcileInput input = makeInput(*last_set, current, opts.lb_class);
+    // The set is kept (a release hold's expiry reconciles it again), so its objects are copied
+    // into the input once; `current` is moved in, and replaced by the result's services below.
+    ReconcileInput input = makeInput(*last_set, std::move(current), opts.lb_class);
     std::vector<std::string> expired;
     input.held = hold.due(now, expired);
     input.hold_vanished = hold.enabled();
@@ -94,7 +96,7 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
       log->info("service {}: release hold of {} ms over, its IPs are free", key,
                 opts.release_hold.count());
     }
-    const ReconcileResult result = reconcile(std::move(input));
+    ReconcileResult result = reconcile(std::move(input));
     ++reconcile_count;
     reconciles_metric.inc();
     logResult(*log, result);
@@ -113,7 +115,6 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
     } else {
       hold_timer.cancel();
     }
-    current = stateServices(result);
     pool_metrics.update(result.pools);
     done_once = true;
     sink.publish(result, *last_set);
@@ -122,6 +123,7 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
                                   opts.print_json ? OutputFormat::kJson : OutputFormat::kYaml)
                   << std::flush;
     }
+    current = stateServices(std::move(result));  // moved, not copied: the result is done
   }
 
   io::ObjectSource& source;

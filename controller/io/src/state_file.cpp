@@ -79,19 +79,44 @@ Result<Head> readHead(const std::string& path) {
 
 }  // namespace
 
-std::string renderState(const std::vector<manifest::Service>& services) {
-  const std::string body = manifest::emitServicesYaml(services);
-  std::string out;
-  out.reserve(body.size() + 200);
-  out += kStateMarker;
+namespace {
+
+// The state text, built in one string: marker line, one document per service (as
+// emitServicesYaml writes them), trailer. `each(f)` calls f(service) for every service.
+template <class ForEach>
+std::string renderStateWith(ForEach&& each) {
+  std::string out(kStateMarker);
   out += '\n';
-  out += body;
-  if (!body.empty() && body.back() != '\n') {
+  const std::size_t body_at = out.size();
+  each([&out, body_at](const manifest::Service& svc) {
+    if (out.size() > body_at) {
+      out += "---\n";
+    }
+    out += manifest::emitServiceYaml(svc);
+  });
+  if (out.size() > body_at && out.back() != '\n') {
     out += '\n';
   }
-  out += kStateTrailerPrefix;
-  out += "services=" + std::to_string(countDocuments(body)) + " crc32=" + hex8(crc32(body)) + "\n";
+  const std::string_view body = std::string_view(out).substr(body_at);
+  const std::string trailer = std::string(kStateTrailerPrefix) +
+                              "services=" + std::to_string(countDocuments(body)) +
+                              " crc32=" + hex8(crc32(body)) + "\n";
+  out += trailer;
   return out;
+}
+
+}  // namespace
+
+std::string renderState(const std::vector<manifest::Service>& services) {
+  return renderStateWith([&services](const auto& f) {
+    for (const auto& svc : services) {
+      f(svc);
+    }
+  });
+}
+
+std::string renderStateFor(const ReconcileResult& result) {
+  return renderStateWith([&result](const auto& f) { forEachStateService(result, f); });
 }
 
 StateCheck checkStateText(std::string_view text) {

@@ -33,7 +33,8 @@ struct StateFileSink::Impl : std::enable_shared_from_this<Impl> {
     if (stopped) {
       return;
     }
-    if (pending == last_written) {
+    if (pending.empty() || pending == last_written) {  // empty: written already
+      pending.clear();
       problem.clear();
       return;
     }
@@ -61,7 +62,8 @@ struct StateFileSink::Impl : std::enable_shared_from_this<Impl> {
       log->info("state file {} written after earlier failures", opts.path);
     }
     problem.clear();
-    last_written = pending;
+    last_written = std::move(pending);  // not copied: the text of a large set is held once
+    pending.clear();
     log->info("state file {} written: {} services", opts.path, pending_services);
   }
 
@@ -71,7 +73,7 @@ struct StateFileSink::Impl : std::enable_shared_from_this<Impl> {
   metrics::Family* errors_metric = nullptr;
   std::chrono::milliseconds backoff{};
   std::string last_written;  // the text the file holds (as far as we know)
-  std::string pending;       // the newest text to write
+  std::string pending;       // the newest text to write; empty once written
   std::size_t pending_services = 0;
   bool retry_pending = false;
   bool stopped = false;
@@ -121,9 +123,9 @@ void StateFileSink::publish(const ReconcileResult& result,
   if (impl.opts.path.empty() || impl.opts.dry_run || impl.stopped) {
     return;
   }
-  const auto services = stateServices(result);
-  impl.pending = renderState(services);
-  impl.pending_services = services.size();
+  impl.pending = renderStateFor(result);  // no copy of the services (a large set is held once)
+  impl.pending_services = 0;
+  forEachStateService(result, [&impl](const manifest::Service&) { ++impl.pending_services; });
   if (!impl.retry_pending) {
     impl.write();  // else the pending retry writes the newest text
   }

@@ -45,7 +45,9 @@ struct SyncOutcome {
 
 class ObjectSource {
  public:
-  using Callback = std::function<void(const manifest::ManifestSet&)>;
+  // The snapshot is the callback's own (moved in, not copied: a large set is held once); a
+  // callback that keeps it moves it on.
+  using Callback = std::function<void(manifest::ManifestSet)>;
   using SyncCallback = std::function<void(const SyncOutcome&)>;
 
   virtual ~ObjectSource();

@@ -104,6 +104,18 @@ void mergePreviousInto(std::vector<manifest::Service>& services,
 // What the state file holds after a reconcile: every managed (LoadBalancer, our class) service
 // with its status and pool annotation, in namespace/name order.
 [[nodiscard]] std::vector<manifest::Service> stateServices(const ReconcileResult& result);
+// The same, moved out of `result` (its managed decisions' services are left empty): for a caller
+// done with the result, so that a large set is not copied once more.
+[[nodiscard]] std::vector<manifest::Service> stateServices(ReconcileResult&& result);
+// Calls f(service) for each of those services, in the same order, without copying them.
+template <class F>
+void forEachStateService(const ReconcileResult& result, F&& f) {
+  for (const auto& d : result.services) {
+    if (d.disposition == ServiceDisposition::kManaged) {
+      f(d.service);
+    }
+  }
+}
 
 // The result as the CLI's `-o json` object, one line: managed services in namespace/name order
 // ({"namespace","name","ips","pool","error"}; error = the failure event's message, null if none —

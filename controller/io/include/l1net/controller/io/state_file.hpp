@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "l1net/controller/reconciler.hpp"
 #include "l1net/error.hpp"
 #include "l1net/manifest/objects.hpp"
 
@@ -46,6 +47,8 @@ struct StateRead {
 
 // The checked state text (marker, YAML, trailer) for these services.
 [[nodiscard]] std::string renderState(const std::vector<manifest::Service>& services);
+// The same for the managed services of a reconcile (stateServices(result)), without copying them.
+[[nodiscard]] std::string renderStateFor(const ReconcileResult& result);
 
 // Pure: the status of a state file's text (kOk, kForeign or kIncomplete) with a reason.
 struct StateCheck {
