@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -181,9 +182,11 @@ int main(int argc, char** argv) {
       kube->exportMetrics(registry);
     }
     spk->collectCounters();
-    return io::HttpResponse{.status = 200,
-                            .content_type = std::string(metrics::kContentType),
-                            .body = registry.encode()};
+    auto body = registry.encode();
+    spk->dropPerIpSeries();  // built per scrape: see Speaker::collectCounters
+    ::malloc_trim(0);
+    return io::HttpResponse{
+        .status = 200, .content_type = std::string(metrics::kContentType), .body = std::move(body)};
   });
   if (const auto bound = http.listen(flags.metrics_addr); !bound) {
     log->error("cannot serve metrics on {}: {}", flags.metrics_addr, bound.error().message());

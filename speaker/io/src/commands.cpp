@@ -21,6 +21,7 @@ void registerSpeakerCommands(ControlServer& server, Speaker& speaker) {
   });
   server.handle("stats", [&speaker](const boost::json::object& /*req*/) {
     speaker.collectCounters();
+    speaker.dropPerIpSeries();
     return ControlReply::success(speaker.statsJson());
   });
   server.handle("explain", [&speaker](const boost::json::object& req) {

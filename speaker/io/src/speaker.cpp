@@ -465,7 +465,6 @@ void Speaker::leaveGroup(Port& port, const net::Ipv6Address& group) {
 }
 
 void Speaker::updateMetrics(const Announcements& next) {
-  announced_metric_.clear();
   announce_failed_metric_.clear();
   for (const auto& [ip, a] : next) {
     const auto text = ip.to_string();
@@ -474,13 +473,6 @@ void Speaker::updateMetrics(const Announcements& next) {
     }
     if (a.choice.ifindexes.empty()) {
       continue;
-    }
-    for (const auto& svc : a.services) {
-      announced_metric_.set({{"service", svc},
-                             {"protocol", std::string(kProtocol)},
-                             {"node", options_.node},
-                             {"ip", text}},
-                            1);
     }
     if (const auto [it, added] = stats_->ips.try_emplace(ip); added) {
       it->second = std::make_shared<IpCounters>();
@@ -491,10 +483,6 @@ void Speaker::updateMetrics(const Announcements& next) {
       ++it;
       continue;
     }
-    const metrics::Labels labels{{"ip", it->first.to_string()}};
-    requests_metric_.remove(labels);
-    responses_metric_.remove(labels);
-    gratuitous_metric_.remove(labels);
     it = stats_->ips.erase(it);
   }
   interfaces_metric_.clear();
@@ -589,6 +577,20 @@ void Speaker::collectCounters() {
     takeKernelCounts(*port);
   }
   const auto& st = *stats_;
+  dropPerIpSeries();
+  for (const auto& [ip, a] : announced_) {
+    if (a.choice.ifindexes.empty()) {
+      continue;
+    }
+    const auto text = ip.to_string();
+    for (const auto& svc : a.services) {
+      announced_metric_.set({{"service", svc},
+                             {"protocol", std::string(kProtocol)},
+                             {"node", options_.node},
+                             {"ip", text}},
+                            1);
+    }
+  }
   for (const auto& [ip, c] : st.ips) {
     const metrics::Labels labels{{"ip", ip.to_string()}};
     requests_metric_.set(labels, static_cast<double>(c->requests_received.load()));
@@ -609,6 +611,13 @@ void Speaker::collectCounters() {
       errors_metric_.set({{"kind", kind}}, static_cast<double>(v));
     }
   }
+}
+
+void Speaker::dropPerIpSeries() {
+  announced_metric_.clear();
+  requests_metric_.clear();
+  responses_metric_.clear();
+  gratuitous_metric_.clear();
 }
 
 IpCounters* Speaker::countersOf(const net::IpAddress& ip) const {

@@ -576,3 +576,58 @@ TEST_CASE("a separate responder's socket closes on the responder's executor") {
 
 }  // namespace
 }  // namespace l1net::speaker
+
+namespace l1net::speaker {
+namespace {
+
+// Per-IP series exist only from collectCounters() to dropPerIpSeries() (the /metrics handler
+// brackets encode() with them); the counts live in the Speaker's counters meanwhile.
+TEST_CASE("per-IP series are built per scrape and dropped after it") {
+  Fixture f;
+  f.speaker->setManifests(load(manifests({"198.51.100.200"})));
+  auto sock = f.eth0();
+  sock->feed(arpRequest("198.51.100.200"));
+  f.poll();
+  const metrics::Labels vip{{"ip", "198.51.100.200"}};
+  const metrics::Labels announced{{"service", "demo/web"},
+                                  {"protocol", "layer2"},
+                                  {"node", "node-a"},
+                                  {"ip", "198.51.100.200"}};
+  struct Case {
+    const char* name;
+    bool collect;
+    bool drop;
+    bool want_series;
+  };
+  const std::vector<Case> cases = {
+      {"before any scrape: none", false, false, false},
+      {"collected: present", true, false, true},
+      {"collected then dropped: none", true, true, false},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      if (c.collect) {
+        f.speaker->collectCounters();
+      }
+      if (c.drop) {
+        f.speaker->dropPerIpSeries();
+      }
+      const auto* responses = f.registry.find("metallb_layer2_responses_sent");
+      const auto* ann = f.registry.find("metallb_speaker_announced");
+      REQUIRE(responses != nullptr);
+      REQUIRE(ann != nullptr);
+      CHECK(responses->contains(vip) == c.want_series);
+      CHECK(ann->contains(announced) == c.want_series);
+      if (c.want_series) {
+        CHECK(responses->value(vip) == 1);
+      }
+    }
+  }
+  f.speaker->collectCounters();  // counts survive a drop
+  f.speaker->dropPerIpSeries();
+  CHECK(f.metric("metallb_layer2_responses_sent", vip) == 1);
+  CHECK(f.metric("metallb_layer2_gratuitous_sent", vip) == 2);
+}
+
+}  // namespace
+}  // namespace l1net::speaker

@@ -165,9 +165,13 @@ class Speaker {
   void tick();
 
   // Adds what the kernel counted on every socket since the last call (received, dropped) to
-  // stats(), and copies stats() (kernel counts, per-IP requests/responses/gratuitous frames,
-  // drops, errors) into the metrics. The control socket's `stats` and /metrics call it.
+  // stats(), and copies stats() (kernel counts, drops, errors) into the metrics, with the per-IP
+  // series (metallb_speaker_announced, metallb_layer2_{requests_received,responses_sent,
+  // gratuitous_sent}). Those exist only until dropPerIpSeries(): the /metrics handler brackets
+  // Registry::encode() with the two, so 10,000 VIPs do not keep 40,000 label sets alive between
+  // scrapes (lost IPs never show, MetalLB #1972). The control socket's `stats` calls both too.
   void collectCounters();
+  void dropPerIpSeries();
 
   // Control-socket views (JSON, documented in speakerctl).
   [[nodiscard]] boost::json::value status() const;
