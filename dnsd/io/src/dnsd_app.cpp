@@ -120,24 +120,7 @@ double unixNow() {
 // (a projected token file is re-read as it rotates: kubeapi::ApiClient). Errors go to *why.
 std::shared_ptr<kubeapi::ApiClient> makeApiClient(const asio::any_io_executor& ex,
                                                   const DnsdOptions& opts, std::string* why) {
-  std::variant<kube::ClusterConfig, kube::ConfigError> got;
-  if (!opts.kubeconfig.empty()) {
-    std::ifstream in(opts.kubeconfig, std::ios::binary);
-    if (!in) {
-      *why = "--kubeconfig " + opts.kubeconfig + ": cannot read";
-      return nullptr;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    got = kube::parseKubeconfig(ss.str(), opts.kubeconfig, "");
-  } else {
-    auto env = [](const char* n) -> std::optional<std::string> {
-      const char* v = std::getenv(n);  // NOLINT(concurrency-mt-unsafe): start-up, one thread
-      return v == nullptr ? std::nullopt : std::optional<std::string>(v);
-    };
-    got = kube::inClusterConfig(env("KUBERNETES_SERVICE_HOST"), env("KUBERNETES_SERVICE_PORT"),
-                                kube::kServiceAccountDir);
-  }
+  const auto got = kubeapi::loadClusterConfig(opts.kubeconfig);
   if (const auto* e = std::get_if<kube::ConfigError>(&got)) {
     *why = e->message;
     return nullptr;
