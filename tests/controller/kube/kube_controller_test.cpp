@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,8 @@ struct Rig {
                             name + R"("},"spec":{"addresses":)" + addresses + "}}") == 201);
   }
 
-  Replica& start(const std::string& id, bool leader_elect) {
+  Replica& start(const std::string& id, bool leader_elect,
+                 std::optional<std::string> lb_class = std::nullopt) {
     auto r = std::make_unique<Replica>();
     kube::ClusterConfig cfg;
     cfg.scheme = "http";
@@ -79,6 +81,7 @@ struct Rig {
     r->client = kubeapi::ApiClient::create(ioc.get_executor(), cfg).value();
     ctl::KubeControllerOptions o;
     o.leader_elect = leader_elect;
+    o.lb_class = std::move(lb_class);
     o.election = {.identity = id, .lease_duration = 3s, .renew_deadline = 2s, .retry_period = 1s};
     o.write_retry_initial = 20ms;
     r->ctl = std::make_unique<ctl::KubeController>(ioc.get_executor(), r->client, o, r->registry);
@@ -89,10 +92,12 @@ struct Rig {
     return ref;
   }
 
-  void createService(const std::string& name) {
+  void createService(const std::string& name, const std::string& lb_class = "") {
+    const std::string cls = lb_class.empty() ? "" : R"(,"loadBalancerClass":")" + lb_class + "\"";
     REQUIRE(api.request("POST", kSvcs,
                         R"({"apiVersion":"v1","kind":"Service","metadata":{"name":")" + name +
-                            R"("},"spec":{"type":"LoadBalancer","ports":[{"port":80}]}})") == 201);
+                            R"("},"spec":{"type":"LoadBalancer","ports":[{"port":80}])" + cls +
+                            "}}") == 201);
   }
 
   std::string ip(const std::string& name) {
@@ -335,4 +340,29 @@ TEST_CASE("kubernetes mode: an invalid pool at start clears no IP") {
   r.settle();
   CHECK(r.ip("web") == "198.51.100.11");
   CHECK(r.poolAnnotation("web") == "lan");
+}
+
+TEST_CASE("kubernetes mode: --lb-class as MetalLB (no class = only Services without one)") {
+  struct Case {
+    const char* name;
+    std::optional<std::string> lb_class;
+    std::string served;  // the Service that gets an IP
+    std::string ignored;
+  };
+  const std::vector<Case> cases = {
+      {"no --lb-class: class-less Services only", std::nullopt, "plain", "classy"},
+      {"--lb-class example.com/l1net: that class only", "example.com/l1net", "classy", "plain"},
+  };
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      Rig r;
+      r.start("c1", false, c.lb_class);
+      r.createService("plain");
+      r.createService("classy", "example.com/l1net");
+      REQUIRE(r.until([&] { return r.ip(c.served) == "198.51.100.10"; }));
+      r.settle();
+      CHECK(r.ip(c.ignored).empty());
+      CHECK(r.poolAnnotation(c.ignored).empty());
+    }
+  }
 }
