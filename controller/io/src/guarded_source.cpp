@@ -22,8 +22,8 @@ struct GuardedSource::Impl {
     }
   }
 
-  void deliver(const manifest::ManifestSet& set) {
-    auto guarded = guard.apply(set);
+  void deliver(manifest::ManifestSet set) {
+    auto guarded = guard.apply(std::move(set));
     if (guarded.invalid != invalid) {
       for (const auto& obj : guarded.invalid) {
         log->warn("rejected {}; {}", describeInvalid(obj),
@@ -43,7 +43,7 @@ struct GuardedSource::Impl {
       return;
     }
     if (on_snapshot) {
-      on_snapshot(guarded.set);
+      on_snapshot(std::move(guarded.set));
     }
   }
 
@@ -67,9 +67,9 @@ void GuardedSource::initialSync(SyncCallback done) { impl_->inner.initialSync(st
 void GuardedSource::start(Callback on_snapshot) {
   impl_->on_snapshot = std::move(on_snapshot);
   std::weak_ptr<Impl> weak = impl_;
-  impl_->inner.start([weak](const manifest::ManifestSet& set) {
+  impl_->inner.start([weak](manifest::ManifestSet set) {
     if (const auto self = weak.lock()) {
-      self->deliver(set);
+      self->deliver(std::move(set));
     }
   });
 }
