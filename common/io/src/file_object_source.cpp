@@ -3,10 +3,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -122,7 +125,7 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   std::set<std::pair<int, std::string>> writing;
   std::chrono::steady_clock::time_point last_write{};
   Callback on_snapshot;
-  std::optional<ManifestRead> last;
+  std::optional<ManifestRead> last;  // fingerprint() of the last read
   // initialSync() ran since the last stop(); `synced_set` is its valid set, until start() takes it.
   bool synced = false;
   std::optional<manifest::ManifestSet> synced_set;
@@ -137,6 +140,28 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   bool running = false;
   alignas(inotify_event) std::array<char, 16 * 1024> buf{};
 };
+
+namespace {
+
+// The read with each file's bytes replaced by their size and hash: what tells "unchanged" apart,
+// without keeping the text of every file (as large as the set) for the daemon's lifetime. A change
+// that keeps the size and the 64-bit hash would go unnoticed; edits are not adversarial here (who
+// writes the manifests decides what they hold anyway).
+ManifestRead fingerprint(const ManifestRead& read) {
+  ManifestRead out;
+  out.expand_errors = read.expand_errors;
+  out.files.reserve(read.files.size());
+  for (const auto& f : read.files) {
+    out.files.push_back(
+        manifest::ManifestFile{.name = f.name,
+                               .text = std::to_string(f.text.size()) + ":" +
+                                       std::to_string(std::hash<std::string_view>{}(f.text)),
+                               .read_error = f.read_error});
+  }
+  return out;
+}
+
+}  // namespace
 
 void FileObjectSource::Impl::open() {
   if (opened) {
@@ -334,13 +359,15 @@ FileObjectSource::Impl::Loaded FileObjectSource::Impl::load(bool initial,
     }
     read.files.push_back(std::move(file));
   }
-  if (last && *last == read) {
+  auto seen = fingerprint(read);
+  if (last && *last == seen) {
     log->debug("manifests unchanged");
     return Loaded::kUnchanged;
   }
-  last = std::move(read);
+  last = std::move(seen);
 
-  auto result = manifest::loadManifestFiles(last->files, last->expand_errors);
+  auto result = manifest::loadManifestFiles(read.files, read.expand_errors);
+  read = {};  // the bytes are not kept: a large set is not held once more as text
   for (const auto& w : result.warnings) {
     log->warn("manifest warning: {}", w.format());
   }

@@ -195,6 +195,20 @@ void parseInto(std::string_view yaml, const std::string& file, LoadResult& resul
   chunk(yaml.substr(chunk_start), chunk_line);
 }
 
+// Gives back the vectors' spare capacity: objects are appended one document at a time, so a
+// vector of a large set can hold up to twice what it needs (a Service is ~0.5 KB before its
+// strings), and the set lives as long as the daemon uses it.
+void shrink(ManifestSet& set) {
+  set.namespaces.shrink_to_fit();
+  set.services.shrink_to_fit();
+  set.nodes.shrink_to_fit();
+  set.endpoint_slices.shrink_to_fit();
+  set.ingresses.shrink_to_fit();
+  set.pools.shrink_to_fit();
+  set.l2_advertisements.shrink_to_fit();
+  set.pods.shrink_to_fit();
+}
+
 void addValidation(LoadResult& result) {
   auto errors = validate(result.set);
   result.errors.insert(result.errors.end(), std::make_move_iterator(errors.begin()),
@@ -206,6 +220,7 @@ void addValidation(LoadResult& result) {
 LoadResult loadManifestText(std::string_view yaml, const std::string& file) {
   LoadResult result;
   parseInto(yaml, file, result);
+  shrink(result.set);
   addValidation(result);
   return result;
 }
@@ -221,6 +236,7 @@ LoadResult loadManifestFiles(const std::vector<ManifestFile>& files,
     }
     parseInto(f.text, f.name, result);
   }
+  shrink(result.set);
   addValidation(result);
   return result;
 }

@@ -1,5 +1,6 @@
 #include "l1net/controller/io/state_file.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -81,19 +82,47 @@ Result<Head> readHead(const std::string& path) {
 
 namespace {
 
-// The state text, built in one string: marker line, one document per service (as
-// emitServicesYaml writes them), trailer. `each(f)` calls f(service) for every service.
+// The state text: marker line, one document per service (as emitServicesYaml writes them),
+// trailer. `each(f)` calls f(service) for each of the `count` services. The text is reserved once
+// from the size of the first documents (a string grown by appending holds up to twice the text,
+// and three times while it reallocates); a larger rest only costs one more reallocation.
 template <class ForEach>
-std::string renderStateWith(ForEach&& each) {
+std::string renderStateWith(std::size_t count, ForEach&& each) {
+  constexpr std::size_t kSample = 256;
   std::string out(kStateMarker);
   out += '\n';
   const std::size_t body_at = out.size();
-  each([&out, body_at](const manifest::Service& svc) {
+  const auto append = [&out, body_at](std::string_view doc) {
     if (out.size() > body_at) {
       out += "---\n";
     }
-    out += manifest::emitServiceYaml(svc);
+    out += doc;
+  };
+  std::vector<std::string> sample;
+  std::size_t sample_bytes = 0;
+  const auto flushSample = [&] {
+    if (!sample.empty()) {
+      const std::size_t per_doc = sample_bytes / sample.size() + 1;
+      out.reserve(out.size() + per_doc * std::max(count, sample.size()) * 9 / 8 + 128);
+    }
+    for (const auto& doc : sample) {
+      append(doc);
+    }
+    sample.clear();
+  };
+  std::size_t seen = 0;
+  each([&](const manifest::Service& svc) {
+    if (seen++ < kSample) {
+      sample.push_back(manifest::emitServiceYaml(svc));
+      sample_bytes += sample.back().size() + 4;  // + "---\n"
+      if (sample.size() == std::min(count, kSample)) {
+        flushSample();
+      }
+      return;
+    }
+    append(manifest::emitServiceYaml(svc));
   });
+  flushSample();
   if (out.size() > body_at && out.back() != '\n') {
     out += '\n';
   }
@@ -108,7 +137,7 @@ std::string renderStateWith(ForEach&& each) {
 }  // namespace
 
 std::string renderState(const std::vector<manifest::Service>& services) {
-  return renderStateWith([&services](const auto& f) {
+  return renderStateWith(services.size(), [&services](const auto& f) {
     for (const auto& svc : services) {
       f(svc);
     }
@@ -116,7 +145,9 @@ std::string renderState(const std::vector<manifest::Service>& services) {
 }
 
 std::string renderStateFor(const ReconcileResult& result) {
-  return renderStateWith([&result](const auto& f) { forEachStateService(result, f); });
+  std::size_t count = 0;
+  forEachStateService(result, [&count](const manifest::Service&) { ++count; });
+  return renderStateWith(count, [&result](const auto& f) { forEachStateService(result, f); });
 }
 
 StateCheck checkStateText(std::string_view text) {
