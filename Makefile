@@ -39,9 +39,9 @@ fuzz:
 
 # The real-kube-apiserver lane: Debian's kube-apiserver 1.20.2 (built once per machine by
 # scripts/kube-apiserver.sh, ~4 min, cached in /var/cache/l1net) and etcd on loopback: two
-# controllers in Kubernetes mode driven with kubectl (~2 min), then a controller and a speaker
-# answering a real ARP client in network namespaces (~1 min, root). `make test` runs it when root
-# (the first run on a new machine builds the binary and installs etcd-server and Debian's Go).
+# controllers in Kubernetes mode driven with kubectl (45 s - 2.5 min), then a controller and a
+# speaker answering a real ARP client in network namespaces (~1 min, root). `make test` runs it
+# when root (the first run on a new machine builds the binary and installs etcd-server and Go).
 KUBE_LANE = for t in tests/kube/*_test.sh; do \
 	  echo "== kube-lane: $$t"; bash "$$t" $(BUILD) || [ $$? -eq 77 ] || exit 1; done
 kube-lane: deps
