@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string>
 #include <utility>
 
 #include <boost/asio/steady_timer.hpp>
@@ -52,6 +54,14 @@ struct KubeStatusSink::Impl : std::enable_shared_from_this<Impl> {
       }
     }
     for (auto& pool : p.pools) {
+      if (pools_writing.contains(pool.name)) {
+        // One status write per pool at a time (they would 409 each other): plan the newest
+        // counts again when the one in flight ends.
+        written.pools.erase(pool.name);
+        replan_pools = true;
+        continue;
+      }
+      pools_writing.insert(pool.name);
       send("status of IPAddressPool " + opts.ns + "/" + pool.name, {}, pool.name,
            [&](StatusWriter::Done d) {
              writer.patchPoolStatus(opts.ns, pool.name, std::move(pool.patch), std::move(d));
@@ -81,6 +91,9 @@ struct KubeStatusSink::Impl : std::enable_shared_from_this<Impl> {
   void done(const std::string& what, const std::string& service_key, const std::string& pool,
             std::uint64_t generation, const WriteResult& r) {
     --in_flight;
+    if (!pool.empty()) {
+      pools_writing.erase(pool);
+    }
     if (stopped || generation != leader_generation) {
       return;  // a write from before we stopped leading: the next term re-plans everything
     }
@@ -88,6 +101,10 @@ struct KubeStatusSink::Impl : std::enable_shared_from_this<Impl> {
       failing.erase(what);
       if (failing.empty()) {
         backoff = opts.retry_initial;
+      }
+      if (!pool.empty() && replan_pools) {
+        replan_pools = false;
+        plan();
       }
       return;
     }
@@ -132,6 +149,8 @@ struct KubeStatusSink::Impl : std::enable_shared_from_this<Impl> {
   std::vector<manifest::Service> observed;
   Written written;
   std::map<std::string, std::string> failing;  // write -> its last error
+  std::set<std::string> pools_writing;         // pools with a status write in flight
+  bool replan_pools = false;                   // a pool write was held back meanwhile
   std::chrono::milliseconds backoff{};
   std::uint64_t leader_generation = 0;
   std::uint64_t write_count = 0;

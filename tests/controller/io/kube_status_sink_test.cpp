@@ -60,6 +60,11 @@ class FakeWriter final : public ctl::StatusWriter {
   }
   void patchPoolStatus(const std::string& ns, const std::string& name, boost::json::object patch,
                        Done done) override {
+    if (hold_pools) {  // answered later by the test, through `held`
+      log.push_back("pool " + ns + "/" + name + " " + boost::json::serialize(patch));
+      held.push_back(std::move(done));
+      return;
+    }
     finish("pool " + ns + "/" + name + " " + boost::json::serialize(patch), done);
   }
   void recordEvent(const ctl::EventWrite& e) override {
@@ -68,6 +73,8 @@ class FakeWriter final : public ctl::StatusWriter {
 
   std::vector<std::string> log;
   int fail = 0;
+  bool hold_pools = false;
+  std::vector<Done> held;
 
  private:
   void finish(std::string what, const Done& done) {
@@ -171,4 +178,40 @@ TEST_CASE("KubeStatusSink: only the leader writes") {
   const auto two = set(std::string(kPool) + svc("web") + svc("zz"));
   sink.publish(reconcileOn(two), two);
   CHECK(w.log.empty());
+}
+
+TEST_CASE("KubeStatusSink: one status write per pool at a time, then the newest counts") {
+  boost::asio::io_context ioc;
+  FakeWriter w;
+  w.hold_pools = true;
+  ctl::KubeStatusSink sink(ioc.get_executor(), w, l1net::testing::quietLogger());
+  const auto pool_writes = [&] {
+    std::vector<std::string> out;
+    for (const auto& l : w.log) {
+      if (l.rfind("pool ", 0) == 0) {
+        out.push_back(l);
+      }
+    }
+    return out;
+  };
+  std::string objects = kPool;
+  for (const auto* name : {"a", "b", "c"}) {  // three reconciles while the first write is out
+    objects += svc(name);
+    const auto observed = set(objects);
+    sink.publish(reconcileOn(observed), observed);
+  }
+  REQUIRE(pool_writes().size() == 1);
+  CHECK(pool_writes()[0].find(R"("assignedIPv4":1,)") != std::string::npos);
+  REQUIRE(w.held.size() == 1);
+  auto first = std::move(w.held.front());
+  w.held.clear();
+  first({true, ""});  // the write in flight ends: the newest counts follow, once
+  REQUIRE(pool_writes().size() == 2);
+  CHECK(pool_writes()[1].find(R"("assignedIPv4":3,)") != std::string::npos);
+  REQUIRE(w.held.size() == 1);
+  auto second = std::move(w.held.front());
+  w.held.clear();
+  second({true, ""});
+  CHECK(pool_writes().size() == 2);  // nothing newer: no further write
+  CHECK(sink.inFlight() == 0);
 }
