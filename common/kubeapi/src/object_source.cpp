@@ -125,14 +125,7 @@ std::uint64_t KubeObjectSource::snapshots() const noexcept { return impl_->snaps
 InformerStats KubeObjectSource::stats() const {
   InformerStats sum;
   for (const auto& inf : impl_->informers) {
-    const auto& s = inf->stats();
-    sum.lists += s.lists;
-    sum.watches += s.watches;
-    sum.relists += s.relists;
-    sum.failures += s.failures;
-    sum.events += s.events;
-    sum.deltas += s.deltas;
-    sum.decode_errors += s.decode_errors;
+    sum += inf->stats();
   }
   return sum;
 }

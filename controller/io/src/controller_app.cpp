@@ -212,6 +212,21 @@ int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err)
   return kExitOk;
 }
 
+bool serveControllerEndpoints(l1net::io::HttpServer& server, const metrics::Registry& registry,
+                              const std::string& addr, spdlog::logger& logger,
+                              std::function<bool()> reconciled,
+                              std::function<std::string()> problem) {
+  l1net::io::serveMetrics(server, registry, std::move(reconciled), std::move(problem));
+  const auto bound = server.listen(addr);
+  if (!bound) {
+    logger.error("metrics address {}: {}", addr, bound.error().message());
+    return false;
+  }
+  logger.info("serving /metrics and /healthz on {}:{}", bound->address().to_string(),
+              bound->port());
+  return true;
+}
+
 int runDaemon(const ControllerOptions& opts) {
   const auto logger = l1net::io::makeLogger("controller");
   if (opts.mode != Mode::kFile) {
@@ -258,16 +273,11 @@ int runDaemon(const ControllerOptions& opts) {
     return exit_code;  // the file source syncs synchronously: invalid manifests, bad state
   }
 
-  l1net::io::serveMetrics(
-      server, registry, [&] { return daemon.reconciled(); },
-      [&] { return daemon.healthProblem(); });
-  const auto bound = server.listen(opts.metrics_addr);
-  if (!bound) {
-    logger->error("metrics address {}: {}", opts.metrics_addr, bound.error().message());
+  if (!serveControllerEndpoints(
+          server, registry, opts.metrics_addr, *logger, [&] { return daemon.reconciled(); },
+          [&] { return daemon.healthProblem(); })) {
     return kExitFailure;
   }
-  logger->info("serving /metrics and /healthz on {}:{}", bound->address().to_string(),
-               bound->port());
   stop.emplace(l1net::io::awaitStopSignal(ioc.get_executor(), [&](int signal) {
     logger->info("signal {}: stopping", signal);
     daemon.stop();

@@ -257,16 +257,11 @@ int runKubeDaemon(const ControllerOptions& opts) {
     stop.reset();
     ioc.stop();
   });
-  l1net::io::serveMetrics(
-      server, registry, [&] { return controller.reconciled(); },
-      [&] { return controller.healthProblem(); });
-  const auto bound = server.listen(opts.metrics_addr);
-  if (!bound) {
-    logger->error("metrics address {}: {}", opts.metrics_addr, bound.error().message());
+  if (!serveControllerEndpoints(
+          server, registry, opts.metrics_addr, *logger, [&] { return controller.reconciled(); },
+          [&] { return controller.healthProblem(); })) {
     return kExitFailure;
   }
-  logger->info("serving /metrics and /healthz on {}:{}", bound->address().to_string(),
-               bound->port());
   stop.emplace(l1net::io::awaitStopSignal(ioc.get_executor(), [&](int signal) {
     logger->info("signal {}: stopping", signal);
     controller.stop(true);  // a leader hands the Lease over at once

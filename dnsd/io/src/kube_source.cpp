@@ -172,14 +172,7 @@ std::string KubeSource::healthProblem() const {
 kubeapi::InformerStats KubeSource::stats() const {
   kubeapi::InformerStats t;
   for (const auto& inf : state_->informers) {
-    const auto& s = inf->stats();
-    t.lists += s.lists;
-    t.watches += s.watches;
-    t.relists += s.relists;
-    t.failures += s.failures;
-    t.events += s.events;
-    t.deltas += s.deltas;
-    t.decode_errors += s.decode_errors;
+    t += inf->stats();
   }
   return t;
 }

@@ -56,6 +56,18 @@ struct InformerStats {
   std::uint64_t events = 0;         // watch events received (bookmarks included)
   std::uint64_t deltas = 0;         // deltas applied to the cache
   std::uint64_t decode_errors = 0;  // objects left out because they did not decode
+
+  // Sums another informer's counters into these (a source's total over its informers).
+  InformerStats& operator+=(const InformerStats& o) noexcept {
+    lists += o.lists;
+    watches += o.watches;
+    relists += o.relists;
+    failures += o.failures;
+    events += o.events;
+    deltas += o.deltas;
+    decode_errors += o.decode_errors;
+    return *this;
+  }
 };
 
 class Informer {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include "l1net/controller/io/controller_daemon.hpp"
 #include "l1net/controller/reconciler.hpp"
+#include "l1net/io/http_server.hpp"
 #include "l1net/io/logging.hpp"
 #include "l1net/manifest/load.hpp"
 
@@ -72,6 +74,15 @@ struct CommandLine {
 // --once: load, reconcile (with the state file's previous assignments), write the state unless
 // --dry-run, print to `out`. Diagnostics ("file:line: ...") go to `err`; events to the log.
 [[nodiscard]] int runOnce(const ControllerOptions& opts, std::ostream& out, std::ostream& err);
+
+// Both modes' /metrics and /healthz: serveMetrics on `addr` (healthy while `reconciled`, and
+// 503 with `problem` when it names one), logging where it listens. False, logged, when `addr`
+// cannot be bound.
+[[nodiscard]] bool serveControllerEndpoints(l1net::io::HttpServer& server,
+                                            const metrics::Registry& registry,
+                                            const std::string& addr, spdlog::logger& logger,
+                                            std::function<bool()> reconciled,
+                                            std::function<std::string()> problem);
 
 // The daemon (ControllerDaemon on the seams of --mode): reconciles on every valid manifest change
 // (inotify), rewrites the state file when it changes (a failed write is retried with backoff until
