@@ -167,11 +167,17 @@ invalid_event() {
     -o jsonpath='{.items[*].message}' | grep -q '203.0.113.300/32'
 }
 wait_for 20 "an InvalidConfiguration Event on IPAddressPool broken" invalid_event
+invalid_condition() {
+  k -n l1net-system get ipaddresspool broken \
+    -o jsonpath='{.status.conditions[?(@.type=="Valid")].status} {.status.conditions[?(@.type=="Valid")].message}' |
+    grep -q '^False .*203.0.113.300/32'
+}
+wait_for 20 "a Valid=False condition in IPAddressPool broken's status" invalid_condition
 k -n default create service loadbalancer web5 --tcp=80:8080 >/dev/null
 wait_for 30 "web5 gets an IP from the last valid pool" has_ip web5
 case $(external_ip web5) in 203.0.113.*) ;; *) pt_fail "web5 got $(external_ip web5)";; esac
 k -n l1net-system delete ipaddresspool broken >/dev/null
-log "ok: invalid pool rejected with a Warning Event; web5 served from the last valid pool ($(external_ip web5))"
+log "ok: invalid pool rejected with a Warning Event and a Valid=False condition; web5 served from the last valid pool ($(external_ip web5))"
 
 # The serving controller's writes all succeeded (a 403 from a missing RBAC rule would show here).
 if grep -E "writing the .* failed|not recorded" "$tmp/controller-$follower.log"; then

@@ -1,17 +1,20 @@
 #include "l1net/controller/kube/kube_mode.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -24,6 +27,7 @@
 #include "l1net/io/http_server.hpp"
 #include "l1net/io/logging.hpp"
 #include "l1net/io/signals.hpp"
+#include "l1net/kube/leader_election.hpp"
 #include "l1net/kubeapi/client.hpp"
 #include "l1net/kubeapi/object_source.hpp"
 #include "l1net/kubeapi/writes.hpp"
@@ -34,11 +38,17 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Warning Events for rejected pools and advertisements, once per (object, problems) and leader
-// term (the EventCorrelator turns repeats into count bumps).
+// Rejected pools and advertisements, reported while leading: a Warning Event once per (object,
+// problems) and leader term (the EventCorrelator turns repeats into count bumps), and a `Valid`
+// condition in the object's status (False with the problems; True again once it is fixed, for
+// the objects this controller marked). With MetalLB's own CRDs, which have no conditions (and no
+// status subresource for L2Advertisement), the API drops or refuses the condition: the Event
+// remains.
 class InvalidConfigReporter {
  public:
-  explicit InvalidConfigReporter(kubeapi::EventRecorder& events) : events_(events) {}
+  InvalidConfigReporter(asio::any_io_executor ex, kubeapi::ApiClient& client,
+                        kubeapi::EventRecorder& events, std::shared_ptr<spdlog::logger> log)
+      : ex_(std::move(ex)), client_(client), events_(events), log_(std::move(log)) {}
 
   void update(const std::vector<InvalidObject>& invalid) {
     last_ = invalid;
@@ -54,7 +64,7 @@ class InvalidConfigReporter {
   void report() {
     std::map<std::string, std::string> now;
     for (const auto& obj : last_) {
-      const auto key = obj.kind + "/" + obj.ns + "/" + obj.name;
+      const auto key = objectPath(obj.kind, obj.ns, obj.name);
       const auto text = describeInvalid(obj);
       now[key] = text;
       if (!leading_ || (reported_.contains(key) && reported_[key] == text)) {
@@ -68,11 +78,52 @@ class InvalidConfigReporter {
                           .uid = obj.uid},
           kube::EventKind::kWarning, std::string(kInvalidConfigReason),
           text + "; rejected (no admission webhook): the last valid configuration stays in force");
+      writeCondition(key, &obj);
+      marked_.insert(key);
+    }
+    if (leading_) {
+      for (auto it = marked_.begin(); it != marked_.end();) {
+        if (now.contains(*it)) {
+          ++it;
+          continue;
+        }
+        writeCondition(*it, nullptr);  // fixed (or deleted: the 404 is ignored)
+        it = marked_.erase(it);
+      }
     }
     reported_ = leading_ ? std::move(now) : std::map<std::string, std::string>{};
   }
 
+  static std::string objectPath(const std::string& kind, const std::string& ns,
+                                const std::string& name) {
+    return "/apis/metallb.io/v1beta1/namespaces/" + ns + "/" +
+           (kind == "IPAddressPool" ? "ipaddresspools" : "l2advertisements") + "/" + name;
+  }
+
+  void writeCondition(const std::string& path, const InvalidObject* invalid) {
+    auto patch = validConditionPatch(invalid, kube::formatTime(std::chrono::system_clock::now()));
+    asio::co_spawn(
+        ex_,
+        [&client = client_, log = log_, path,
+         status = std::move(patch.at("status"))]() mutable -> asio::awaitable<void> {
+          const auto r = co_await kubeapi::patchStatus(client, path, std::move(status));
+          if (r.ok || r.status == 404) {
+            if (r.status == 404) {
+              log->debug("{}/status: not found (deleted, or a CRD without a status subresource)",
+                         path);
+            }
+            co_return;
+          }
+          log->warn("writing the Valid condition failed: {}", r.error);
+        },
+        asio::detached);
+  }
+
+  asio::any_io_executor ex_;
+  kubeapi::ApiClient& client_;
   kubeapi::EventRecorder& events_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::set<std::string> marked_;  // objects whose Valid=False this controller wrote
   std::vector<InvalidObject> last_;
   std::map<std::string, std::string> reported_;
   bool leading_ = false;
@@ -112,7 +163,7 @@ struct KubeController::Impl {
         log(l1net::io::makeLogger("controller")),
         events(*client, "l1net-controller", opts.election.identity,
                l1net::io::makeLogger("controller.events")),
-        reporter(events),
+        reporter(ex, *client, events, l1net::io::makeLogger("controller.config")),
         api_source(ex, client, controllerInformers(opts.ns),
                    l1net::io::makeLogger("controller.kube")),
         source(api_source, log,

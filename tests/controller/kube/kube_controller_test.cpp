@@ -304,6 +304,22 @@ TEST_CASE("kubernetes mode: an invalid pool is rejected with an Event; the last 
     }
   }
   CHECK(warned);
+  // The pool's status says why (a Valid=False condition), next to its counts.
+  const auto valid = [&]() -> std::string {
+    const auto pool = r.api.get(kPools, "lan");
+    const auto* st = pool.is_object() ? pool.as_object().if_contains("status") : nullptr;
+    const auto* conds =
+        st != nullptr && st->is_object() ? st->as_object().if_contains("conditions") : nullptr;
+    if (conds == nullptr || !conds->is_array() || conds->as_array().empty()) {
+      return "";
+    }
+    const auto& cond = conds->as_array()[0].as_object();
+    return json::value_to<std::string>(cond.at("type")) + "=" +
+           json::value_to<std::string>(cond.at("status")) + " " +
+           json::value_to<std::string>(cond.at("message"));
+  };
+  REQUIRE(r.until([&] { return valid().rfind("Valid=False ", 0) == 0; }));
+  CHECK(valid().find("198.51.100.300/24") != std::string::npos);
   REQUIRE(r.until([&] { return !c.ctl->healthProblem().empty(); }));
   CHECK(c.ctl->healthProblem().find("IPAddressPool l1net-system/lan") != std::string::npos);
   // The last valid pool is in force: web keeps its IP, a new Service gets one from it.
@@ -316,6 +332,7 @@ TEST_CASE("kubernetes mode: an invalid pool is rejected with an Event; the last 
                         "application/merge-patch+json") == 200);
   REQUIRE(r.until([&] { return c.ctl->healthProblem().empty(); }));
   CHECK(r.ip("web") == "198.51.100.10");
+  REQUIRE(r.until([&] { return valid().rfind("Valid=True", 0) == 0; }));
 }
 
 TEST_CASE("kubernetes mode: an invalid pool at start clears no IP") {
