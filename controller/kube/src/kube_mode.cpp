@@ -46,9 +46,9 @@ namespace asio = boost::asio;
 // remains.
 class InvalidConfigReporter {
  public:
-  InvalidConfigReporter(asio::any_io_executor ex, kubeapi::ApiClient& client,
+  InvalidConfigReporter(asio::any_io_executor ex, std::shared_ptr<kubeapi::ApiClient> client,
                         kubeapi::EventRecorder& events, std::shared_ptr<spdlog::logger> log)
-      : ex_(std::move(ex)), client_(client), events_(events), log_(std::move(log)) {}
+      : ex_(std::move(ex)), client_(std::move(client)), events_(events), log_(std::move(log)) {}
 
   void update(const std::vector<InvalidObject>& invalid) {
     last_ = invalid;
@@ -104,9 +104,9 @@ class InvalidConfigReporter {
     auto patch = validConditionPatch(invalid, kube::formatTime(std::chrono::system_clock::now()));
     asio::co_spawn(
         ex_,
-        [&client = client_, log = log_, path,
+        [client = client_, log = log_, path,
          status = std::move(patch.at("status"))]() mutable -> asio::awaitable<void> {
-          const auto r = co_await kubeapi::patchStatus(client, path, std::move(status));
+          const auto r = co_await kubeapi::patchStatus(*client, path, std::move(status));
           if (r.ok || r.status == 404) {
             if (r.status == 404) {
               log->debug("{}/status: not found (deleted, or a CRD without a status subresource)",
@@ -120,7 +120,7 @@ class InvalidConfigReporter {
   }
 
   asio::any_io_executor ex_;
-  kubeapi::ApiClient& client_;
+  std::shared_ptr<kubeapi::ApiClient> client_;  // shared: a write may outlive the controller
   kubeapi::EventRecorder& events_;
   std::shared_ptr<spdlog::logger> log_;
   std::set<std::string> marked_;  // objects whose Valid=False this controller wrote
@@ -163,7 +163,7 @@ struct KubeController::Impl {
         log(l1net::io::makeLogger("controller")),
         events(*client, "l1net-controller", opts.election.identity,
                l1net::io::makeLogger("controller.events")),
-        reporter(ex, *client, events, l1net::io::makeLogger("controller.config")),
+        reporter(ex, client, events, l1net::io::makeLogger("controller.config")),
         api_source(ex, client, controllerInformers(opts.ns),
                    l1net::io::makeLogger("controller.kube")),
         source(api_source, log,
