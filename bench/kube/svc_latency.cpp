@@ -6,7 +6,9 @@
 //
 // Usage: svc_latency --kubeconfig FILE [--namespace bench] [--count 200] [--gap-ms 20]
 //                    [--timeout-s 60] [--label fixture] [--raw FILE]
-// GCC 12 at -O2 reports -Wmismatched-new-delete for Asio's coroutine frames (a known false positive).
+
+// GCC 12 at -O2 reports -Wmismatched-new-delete for Asio's coroutine frames (a known false
+// positive).
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif

@@ -569,8 +569,8 @@ int run(const DnsdOptions& opts) {
               wake.expires_at(std::chrono::steady_clock::time_point::max());
             } else {
               const auto due =
-                  *last_cycle + (dirty ? std::min(opts.min_event_interval, opts.interval)
-                                       : opts.interval);
+                  *last_cycle +
+                  (dirty ? std::min(opts.min_event_interval, opts.interval) : opts.interval);
               if (std::chrono::steady_clock::now() >= due) {
                 break;
               }
