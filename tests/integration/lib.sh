@@ -215,6 +215,14 @@ l1t_client() { ip netns exec "$L1T_NS_CLIENT" "$@"; }
 l1t_node() { ip netns exec "$L1T_NS_NODE" "$@"; }
 l1t_metrics() { l1t_node curl -sf "http://$L1T_METRICS/metrics"; }
 
+# Lower-case MAC that answers an ARP request for IP from the client ("" when none within 1 s).
+l1t_arp_mac() {
+  l1t_client arping -c 1 -w 1 -I eth-client "$1" 2>/dev/null |
+    sed -n 's/.*reply from [0-9.]* \[\([0-9A-Fa-f:]*\)\].*/\1/p' | head -n 1 | tr 'A-F' 'a-f'
+}
+l1t_answered_by_node() { [ "$(l1t_arp_mac "$1")" = "$L1T_NODE_MAC" ]; }
+l1t_not_answered() { [ -z "$(l1t_arp_mac "$1")" ]; }
+
 # Lower-case MAC of the client's neighbour entry for IP ("" when none).
 l1t_neigh_mac() {
   l1t_client ip neigh show "$1" dev eth-client | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print tolower($(i + 1))}'

@@ -11,10 +11,6 @@
 source "$(dirname "$0")/lib.sh"
 l1t_require arping jq curl
 
-arp_mac() { # MAC answering ARP for IP from the client ("" when none within 1 s)
-  l1t_client arping -c 1 -w 1 -I eth-client "$1" 2>/dev/null |
-    sed -n 's/.*reply from [0-9.]* \[\([0-9A-Fa-f:]*\)\].*/\1/p' | head -n 1 | tr 'A-F' 'a-f'
-}
 metric() { l1t_metrics | awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print "absent" }'; }
 
 l1t_topology
@@ -56,7 +52,7 @@ YAML
 L1T_EXTRA_MANIFESTS="$(nodes worker-1 worker-2)" l1t_manifests "$m" "$assigned"
 l1t_start_speaker "$m"
 sleep 1
-[ -z "$(arp_mac "$assigned")" ] || l1t_fail "a speaker with an unknown --node answered ARP for $assigned"
+[ -z "$(l1t_arp_mac "$assigned")" ] || l1t_fail "a speaker with an unknown --node answered ARP for $assigned"
 errors=$(grep -c 'matches none of the 2 Node object(s) (worker-1, worker-2)' "$L1T_TMP/speaker.log" || true)
 [ "$errors" -eq 1 ] || l1t_fail "want one error listing worker-1, worker-2, got $errors"
 grep 'matches none' "$L1T_TMP/speaker.log" | grep -q 'error' || l1t_fail "the message is not at error level"
@@ -79,9 +75,8 @@ l1t_pass "wrong --node: no ARP answer, one error naming worker-1, worker-2; stat
 
 # The Node appears: announcing starts, the gauge drops.
 L1T_EXTRA_MANIFESTS="$(nodes worker-1 node-a)" l1t_manifests "$m" "$assigned"
-answered_by_node() { [ "$(arp_mac "$1")" = "$L1T_NODE_MAC" ]; }
 # Re-asked on every try: a request sent just before the reload lands gets no answer.
-l1t_wait_for 5 answered_by_node "$assigned" ||
+l1t_wait_for 5 l1t_answered_by_node "$assigned" ||
   l1t_fail "the speaker did not announce $assigned once Node node-a existed"
 [ "$(metric l1net_speaker_node_unknown)" = 0 ] ||
   l1t_fail "l1net_speaker_node_unknown stays $(metric l1net_speaker_node_unknown)"
@@ -92,9 +87,9 @@ l1t_pass "Node node-a added: $assigned answered by $L1T_NODE_MAC, gauge 0"
 L1T_EXTRA_MANIFESTS="$(nodes node-a)
 $(refused_services)" l1t_manifests "$m" "$assigned"
 sleep 1
-[ "$(arp_mac "$assigned")" = "$L1T_NODE_MAC" ] || l1t_fail "the assigned IP $assigned is not answered"
+[ "$(l1t_arp_mac "$assigned")" = "$L1T_NODE_MAC" ] || l1t_fail "the assigned IP $assigned is not answered"
 for ip in "$refused" "$pinned"; do
-  [ -z "$(arp_mac "$ip")" ] || l1t_fail "the speaker answered ARP for $ip, which the controller did not assign"
+  [ -z "$(l1t_arp_mac "$ip")" ] || l1t_fail "the speaker answered ARP for $ip, which the controller did not assign"
   ex=$(l1t_ctl explain "$ip")
   echo "$ex" | grep -q "^$ip: not_assigned" || l1t_fail "explain $ip: $ex"
   echo "$ex" | grep -q "not assigned" || l1t_fail "explain $ip does not say 'not assigned': $ex"

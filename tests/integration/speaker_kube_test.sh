@@ -15,12 +15,6 @@ l1t_require arping jq curl
 FAKE_API="$L1T_BUILD/tests/fake-apiserver"
 [ -x "$FAKE_API" ] || l1t_fail "$FAKE_API not built"
 
-arp_mac() { # MAC answering ARP for IP from the client ("" when none within 1 s)
-  l1t_client arping -c 1 -w 1 -I eth-client "$1" 2>/dev/null |
-    sed -n 's/.*reply from [0-9.]* \[\([0-9A-Fa-f:]*\)\].*/\1/p' | head -n 1 | tr 'A-F' 'a-f'
-}
-answered_by_node() { [ "$(arp_mac "$1")" = "$L1T_NODE_MAC" ]; }
-not_answered() { [ -z "$(arp_mac "$1")" ]; }
 
 l1t_topology
 vip=198.51.100.201
@@ -112,7 +106,7 @@ api PATCH /api/v1/namespaces/demo/services/web/status \
 api POST /apis/discovery.k8s.io/v1/namespaces/demo/endpointslices \
   '{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"web-1","namespace":"demo","labels":{"kubernetes.io/service-name":"web"}},"addressType":"IPv4","endpoints":[{"addresses":["203.0.113.5"],"conditions":{"ready":true},"nodeName":"node-a"}],"ports":[{"port":80,"protocol":"TCP"}]}' >/dev/null ||
   l1t_fail "cannot create the EndpointSlice"
-l1t_wait_for 10 answered_by_node "$vip" || l1t_fail "$vip not answered after the Service was created through the API"
+l1t_wait_for 10 l1t_answered_by_node "$vip" || l1t_fail "$vip not answered after the Service was created through the API"
 l1t_pass "Service demo/web created through the API: $vip answered by $L1T_NODE_MAC"
 
 statuses() { api GET /apis/metallb.io/v1beta1/namespaces/l1net-system/servicel2statuses; }
@@ -141,7 +135,7 @@ fi
 asked=0 answered=0
 while [ $(($(date +%s) - outage_start)) -lt 58 ]; do
   asked=$((asked + 1))
-  if answered_by_node "$vip"; then answered=$((answered + 1)); else
+  if l1t_answered_by_node "$vip"; then answered=$((answered + 1)); else
     l1t_fail "ARP for $vip unanswered $(($(date +%s) - outage_start)) s into the API outage"
   fi
   sleep 1
@@ -156,7 +150,7 @@ grep -q 'API server unreachable\|publishing failed' "$L1T_TMP/speaker.log" ||
 api DELETE /api/v1/namespaces/demo/services/web >/dev/null || l1t_fail "cannot delete the Service"
 deleted_at=$(l1t_now)
 # The informers reconnect with backoff after the outage: allow for its maximum.
-l1t_wait_for 45 not_answered "$vip" || l1t_fail "$vip still answered after the Service was deleted"
+l1t_wait_for 45 l1t_not_answered "$vip" || l1t_fail "$vip still answered after the Service was deleted"
 withdrawn_ms=$(l1t_elapsed_ms "$deleted_at" "$(l1t_now)")
 no_status() { [ "$(statuses | jq '.items | length')" -eq 0 ]; }
 l1t_wait_for 30 no_status || l1t_fail "ServiceL2Status not deleted: $(statuses)"

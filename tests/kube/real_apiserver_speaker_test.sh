@@ -105,12 +105,6 @@ wait_or_fail() { # seconds what command...
   shift 2
   l1t_wait_for "$secs" "$@" || l1t_fail "not within ${secs} s: $what"
 }
-arp_mac() { # MAC answering ARP for IP from the client ("" when none within 1 s)
-  l1t_client arping -c 1 -w 1 -I eth-client "$1" 2>/dev/null |
-    sed -n 's/.*reply from [0-9.]* \[\([0-9A-Fa-f:]*\)\].*/\1/p' | head -n 1 | tr 'A-F' 'a-f'
-}
-answered_by_node() { [ "$(arp_mac "$1")" = "$L1T_NODE_MAC" ]; }
-not_answered() { [ -z "$(arp_mac "$1")" ]; }
 external_ip() { k -n default get svc web -o jsonpath='{.status.loadBalancer.ingress[0].ip}' 2>/dev/null; }
 has_ip() { [ -n "$(external_ip)" ]; }
 l2status() { k -n l1net-system get servicel2statuses -o json | jq -c '[.items[] | .status]'; }
@@ -137,7 +131,7 @@ case $vip in 203.0.113.20[0-7]) ;; *) l1t_fail "web got $vip, not a pool IP" ;; 
 l1t_pass "the controller assigned $vip to web"
 grep -q "discovery.k8s.io/v1beta1/endpointslices" "$L1T_TMP/speaker.log" ||
   l1t_fail "the speaker did not log its switch to v1beta1 EndpointSlices"
-wait_or_fail 30 "the speaker answers ARP for $vip" answered_by_node "$vip"
+wait_or_fail 30 "the speaker answers ARP for $vip" l1t_answered_by_node "$vip"
 l1t_pass "the speaker answers ARP for $vip with the node's MAC"
 has_l2status() { l2status | jq -e '.[] | select(.node == "node-a" and .serviceName == "web" and .serviceNamespace == "default")' >/dev/null; }
 wait_or_fail 30 "a ServiceL2Status for web on node-a" has_l2status
@@ -147,7 +141,7 @@ l1t_pass "ServiceL2Status and nodeAssigned Event published"
 
 # --- 3: the Service is deleted ------------------------------------------------------------------
 k -n default delete service web >/dev/null
-wait_or_fail 30 "the speaker stops answering for $vip" not_answered "$vip"
+wait_or_fail 30 "the speaker stops answering for $vip" l1t_not_answered "$vip"
 no_l2status() { [ "$(l2status)" = "[]" ]; }
 wait_or_fail 30 "the ServiceL2Status is removed" no_l2status
 l1t_pass "after the delete: no answer for $vip, no ServiceL2Status"
