@@ -5,6 +5,7 @@
 
 #include "l1net/controller/io/controller_app.hpp"
 #include "l1net/controller/kube/kube_mode.hpp"
+#include "l1net/io/heap.hpp"
 #include "l1net/io/logging.hpp"
 #include "l1net/io/version.hpp"
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   if (l1net::io::printVersionIfAsked(argc, argv, "l1net-controller")) {
     return 0;
   }
+  l1net::io::tuneHeapForManifests();
   const auto cmd = ctl::parseCommandLine(argc, argv, std::cout, std::cerr);
   if (!cmd.options) {
     return cmd.exit_code;

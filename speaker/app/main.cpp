@@ -18,9 +18,9 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include "l1net/io/heap.hpp"
 #include "l1net/io/http_server.hpp"
 #include "l1net/io/logging.hpp"
 #include "l1net/io/object_source.hpp"
@@ -45,11 +45,7 @@ int main(int argc, char** argv) {
   if (l1net::io::printVersionIfAsked(argc, argv, "l1net-speaker")) {
     return 0;
   }
-  // Parsing manifests (yaml-cpp) makes many small, short-lived allocations: keep glibc from
-  // holding on to freed memory (large blocks are mmapped and returned at once).
-  ::mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-  ::mallopt(M_TRIM_THRESHOLD, 256 * 1024);
-  ::mallopt(M_ARENA_MAX, 2);
+  io::tuneHeapForManifests();
   const auto parsed = speaker::parseSpeakerFlags(
       std::span<const char* const>(argv, static_cast<std::size_t>(argc)),
       [](std::string_view name) -> std::optional<std::string> {
@@ -184,7 +180,7 @@ int main(int argc, char** argv) {
     spk->collectCounters();
     auto body = registry.encode();
     spk->dropPerIpSeries();  // built per scrape: see Speaker::collectCounters
-    ::malloc_trim(0);
+    io::releaseFreedHeap();
     return io::HttpResponse{
         .status = 200, .content_type = std::string(metrics::kContentType), .body = std::move(body)};
   });
@@ -212,7 +208,7 @@ int main(int argc, char** argv) {
       source->start([&spk, &failover](const manifest::ManifestSet& set) {
         failover->setNodes(set.nodes);
         spk->setManifests(set);
-        ::malloc_trim(0);  // hand back what parsing the manifests left in the heap
+        io::releaseFreedHeap();  // hand back what parsing the manifests left in the heap
       });
     }
   } catch (const std::exception& e) {

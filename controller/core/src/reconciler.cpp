@@ -1,7 +1,9 @@
 #include "l1net/controller/reconciler.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
+#include <numeric>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -63,9 +65,8 @@ class Converger {
  public:
   explicit Converger(Allocator& alloc) : alloc_(alloc) {}
 
-  // convergeBalancer for one LoadBalancer service of our class.
-  void converge(ServiceDecision& d) {
-    manifest::Service& svc = d.service;
+  // convergeBalancer for one LoadBalancer service of our class (svc: the decision's object).
+  void converge(ServiceDecision& d, manifest::Service& svc) {
     const std::string& key = d.key;
     IpList lb_ips;
     const auto clear = [&] {
@@ -266,6 +267,10 @@ void appendJsonString(std::string& out, std::string_view s) {
 
 }  // namespace
 
+const manifest::Service& ReconcileResult::serviceOf(const ServiceDecision& d) const {
+  return objects.at(static_cast<std::size_t>(&d - services.data()));
+}
+
 const ServiceDecision* ReconcileResult::find(const std::string& key) const {
   const auto it =
       std::lower_bound(services.begin(), services.end(), key,
@@ -273,12 +278,17 @@ const ServiceDecision* ReconcileResult::find(const std::string& key) const {
   return it != services.end() && it->key == key ? &*it : nullptr;
 }
 
-void mergePreviousInto(std::vector<manifest::Service>& services,
-                       const std::vector<manifest::Service>& previous) {
+namespace {
+
+// mergePreviousInto over several lists of previous objects; for a key in more than one, the
+// first list's object wins.
+void mergePreviousLists(std::vector<manifest::Service>& services,
+                        std::initializer_list<const std::vector<manifest::Service>*> lists) {
   std::unordered_map<std::string, const manifest::Service*> by_key;
-  by_key.reserve(previous.size());
-  for (const auto& p : previous) {
-    by_key.emplace(serviceKey(p.meta), &p);
+  for (const auto* list : lists) {
+    for (const auto& p : *list) {
+      by_key.emplace(serviceKey(p.meta), &p);
+    }
   }
   const std::string pool_key(kAnnotationAllocatedFromPool);
   for (auto& merged : services) {
@@ -296,12 +306,71 @@ void mergePreviousInto(std::vector<manifest::Service>& services,
   }
 }
 
+}  // namespace
+
+void mergePreviousInto(std::vector<manifest::Service>& services,
+                       const std::vector<manifest::Service>& previous) {
+  mergePreviousLists(services, {&previous});
+}
+
 std::vector<manifest::Service> mergePrevious(const std::vector<manifest::Service>& services,
                                              const std::vector<manifest::Service>& previous) {
   std::vector<manifest::Service> out = services;
   mergePreviousInto(out, previous);
   return out;
 }
+
+namespace {
+
+// Sorts services by key and keeps only the first definition of each key (a duplicate object: the
+// first one wins), in place: an index permutation applied by following its cycles.
+void sortUniqueByKey(std::vector<manifest::Service>& services) {
+  std::vector<std::string> keys;
+  keys.reserve(services.size());
+  for (const auto& s : services) {
+    keys.push_back(serviceKey(s.meta));
+  }
+  std::vector<std::size_t> from(services.size());
+  std::iota(from.begin(), from.end(), std::size_t{0});
+  std::stable_sort(from.begin(), from.end(),
+                   [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  // Slot i takes the service now at from[i].
+  std::vector<bool> placed(services.size(), false);
+  for (std::size_t start = 0; start < services.size(); ++start) {
+    if (placed[start]) {
+      continue;
+    }
+    manifest::Service held = std::move(services[start]);
+    std::string held_key = std::move(keys[start]);
+    std::size_t slot = start;
+    while (true) {
+      placed[slot] = true;
+      const std::size_t src = from[slot];
+      if (src == start) {
+        services[slot] = std::move(held);
+        keys[slot] = std::move(held_key);
+        break;
+      }
+      services[slot] = std::move(services[src]);
+      keys[slot] = std::move(keys[src]);
+      slot = src;
+    }
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    if (kept > 0 && keys[i] == keys[kept - 1]) {
+      continue;
+    }
+    if (kept != i) {
+      services[kept] = std::move(services[i]);
+      keys[kept] = std::move(keys[i]);
+    }
+    ++kept;
+  }
+  services.erase(services.begin() + static_cast<std::ptrdiff_t>(kept), services.end());
+}
+
+}  // namespace
 
 ReconcileResult reconcile(ReconcileInput input) {
   ReconcileResult result;
@@ -319,13 +388,7 @@ ReconcileResult reconcile(ReconcileInput input) {
   }
   // Merged in place: the services are the input's own (moved in by the caller, or a copy).
   std::vector<manifest::Service> services = std::move(input.services);
-  if (input.held.empty()) {
-    mergePreviousInto(services, input.previous);
-  } else {
-    std::vector<manifest::Service> prev = input.held;  // a held service that reappears
-    prev.insert(prev.end(), input.previous.begin(), input.previous.end());
-    mergePreviousInto(services, prev);
-  }
+  mergePreviousLists(services, {&input.held, &input.previous});  // held: a service that reappears
 
   // Held IPs are reserved before anyone converges, so no other service can take them.
   std::set<std::string> released;
@@ -359,69 +422,71 @@ ReconcileResult reconcile(ReconcileInput input) {
     }
   }
 
-  std::set<std::string> seen;
-  std::vector<ServiceDecision> decisions;
-  decisions.reserve(services.size());
-  for (auto& s : services) {
-    std::string key = serviceKey(s.meta);
-    if (!seen.insert(key).second) {
-      continue;  // a duplicate object: the first definition wins
+  // Deleted services that are not held give their IPs back. The previous objects are not needed
+  // past this point: freed before converging, so that a reload holds the old set and the new one
+  // at once only until here.
+  for (const auto& p : input.previous) {
+    auto key = serviceKey(p.meta);
+    if (!present.contains(key) && hasIngressIp(p) && !to_hold.contains(key)) {
+      released.insert(std::move(key));
     }
-    ServiceDecision d;
-    d.key = std::move(key);
-    if (!isManagedClass(s, input.lb_class)) {
+  }
+  to_hold.clear();
+  std::vector<manifest::Service>().swap(input.previous);
+  std::vector<manifest::Service>().swap(input.held);
+
+  // The objects: each key's first definition, in key order, sorted in place (a permutation of
+  // indices), so that a large set is neither copied nor held twice. decisions[i] is objects[i]'s.
+  sortUniqueByKey(services);
+  std::vector<ServiceDecision> decisions(services.size());
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    ServiceDecision& d = decisions[i];
+    d.key = serviceKey(services[i].meta);
+    if (!isManagedClass(services[i], input.lb_class)) {
       d.disposition = ServiceDisposition::kOtherClass;
-    } else if (s.type != manifest::ServiceType::kLoadBalancer) {
+    } else if (services[i].type != manifest::ServiceType::kLoadBalancer) {
       d.disposition = ServiceDisposition::kNotLoadBalancer;
     }
-    d.service = std::move(s);
-    decisions.push_back(std::move(d));
   }
-  std::vector<manifest::Service>().swap(services);  // moved-from shells: free them now
-  std::sort(decisions.begin(), decisions.end(),
-            [](const ServiceDecision& a, const ServiceDecision& b) { return a.key < b.key; });
 
   // Converge services that already hold IPs first, so nobody can take theirs; then services that
   // ask for specific IPs, so an automatic allocation never takes a requested IP; then the rest.
   // (MetalLB's order is the informer's, i.e. unspecified; each group here is in key order.)
-  const auto rank = [](const ServiceDecision& d) {
-    if (d.disposition != ServiceDisposition::kManaged) {
+  const auto rank = [&](std::size_t i) {
+    if (decisions[i].disposition != ServiceDisposition::kManaged) {
       return 3;
     }
-    if (hasIngressIp(d.service)) {
+    if (hasIngressIp(services[i])) {
       return 0;
     }
-    return desiredIps(d.service).ips.empty() ? 2 : 1;
+    return desiredIps(services[i]).ips.empty() ? 2 : 1;
   };
-  std::vector<std::pair<int, ServiceDecision*>> ranked;
+  std::vector<std::pair<int, std::size_t>> ranked;
   ranked.reserve(decisions.size());
-  for (auto& d : decisions) {
-    ranked.emplace_back(rank(d), &d);
+  for (std::size_t i = 0; i < decisions.size(); ++i) {
+    ranked.emplace_back(rank(i), i);
   }
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<ServiceDecision*> order;
-  order.reserve(ranked.size());
-  for (const auto& [r, d] : ranked) {
-    order.push_back(d);
-  }
 
   Converger converger(alloc);
-  for (ServiceDecision* d : order) {
-    const manifest::Service before = d->service;
+  for (const auto& [r, i] : ranked) {
+    ServiceDecision* d = &decisions[i];
+    manifest::Service& svc = services[i];
+    const manifest::Service before = svc;
     switch (d->disposition) {
       case ServiceDisposition::kOtherClass:
         break;
       case ServiceDisposition::kNotLoadBalancer:
-        d->service.ingress.clear();
-        d->service.meta.annotations.erase(std::string(kAnnotationAllocatedFromPool));
+        svc.ingress.clear();
+        svc.meta.annotations.erase(std::string(kAnnotationAllocatedFromPool));
         break;
       case ServiceDisposition::kManaged:
-        converger.converge(*d);
+        converger.converge(*d, svc);
         break;
     }
-    d->changed = !sameIngress(before.ingress, d->service.ingress) ||
-                 before.meta.annotations != d->service.meta.annotations;
+    d->changed = !sameIngress(before.ingress, svc.ingress) ||
+                 before.meta.annotations != svc.meta.annotations;
     if (d->changed) {
       for (const auto& [k, v] : before.meta.annotations) {
         if (k.starts_with(kDeprecatedPrefix)) {
@@ -430,28 +495,19 @@ ReconcileResult reconcile(ReconcileInput input) {
         }
       }
     }
-    for (const auto& ing : d->service.ingress) {
+    for (const auto& ing : svc.ingress) {
       if (!ing.ip.empty()) {
         d->ips.push_back(ing.ip);
       }
     }
-    const auto& ann = d->service.meta.annotations;
+    const auto& ann = svc.meta.annotations;
     if (const auto it = ann.find(std::string(kAnnotationAllocatedFromPool)); it != ann.end()) {
       d->pool = it->second;
     }
   }
 
-  std::set<std::string> current;
-  for (const auto& d : decisions) {
-    current.insert(d.key);
-  }
-  for (const auto& p : input.previous) {
-    auto key = serviceKey(p.meta);
-    if (!current.contains(key) && hasIngressIp(p) && !to_hold.contains(key)) {
-      released.insert(std::move(key));
-    }
-  }
   result.released.assign(released.begin(), released.end());
+  result.objects = std::move(services);
   result.services = std::move(decisions);
   result.pools = alloc.usage();
   return result;
@@ -497,14 +553,19 @@ std::vector<manifest::Service> stateServices(const ReconcileResult& result) {
 }
 
 std::vector<manifest::Service> stateServices(ReconcileResult&& result) {
-  std::vector<manifest::Service> out;
-  out.reserve(countManaged(result));
-  for (auto& d : result.services) {
-    if (d.disposition == ServiceDisposition::kManaged) {
-      out.push_back(std::move(d.service));
+  auto& objects = result.objects;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < objects.size() && i < result.services.size(); ++i) {
+    if (result.services[i].disposition != ServiceDisposition::kManaged) {
+      continue;
     }
+    if (kept != i) {
+      objects[kept] = std::move(objects[i]);
+    }
+    ++kept;
   }
-  return out;
+  objects.erase(objects.begin() + static_cast<std::ptrdiff_t>(kept), objects.end());
+  return std::move(objects);
 }
 
 std::string formatResultJson(const ReconcileResult& result) {
@@ -516,11 +577,12 @@ std::string formatResultJson(const ReconcileResult& result) {
     }
     out += first ? "" : ",";
     first = false;
-    const auto& ns = d.service.meta.ns;
+    const auto& svc = result.serviceOf(d);
+    const auto& ns = svc.meta.ns;
     out += "{\"namespace\":";
     appendJsonString(out, ns.empty() ? std::string_view("default") : std::string_view(ns));
     out += ",\"name\":";
-    appendJsonString(out, d.service.meta.name);
+    appendJsonString(out, svc.meta.name);
     out += ",\"ips\":[";
     for (std::size_t i = 0; i < d.ips.size(); ++i) {
       out += i == 0 ? "" : ",";

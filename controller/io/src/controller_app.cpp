@@ -248,7 +248,7 @@ int runDaemon(const ControllerOptions& opts) {
                       .dry_run = opts.dry_run,
                       .retry_initial = opts.state_retry_initial,
                       .retry_max = opts.state_retry_max,
-                      .write = {}},
+                      .open = {}},
                      l1net::io::makeLogger("controller.state"), &registry);
 
   const bool print = opts.output != OutputFormat::kNone || opts.dry_run;

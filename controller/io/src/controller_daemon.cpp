@@ -8,6 +8,7 @@
 #include "l1net/controller/io/controller_app.hpp"
 #include "l1net/controller/io/pool_metrics.hpp"
 #include "l1net/controller/release_hold.hpp"
+#include "l1net/io/heap.hpp"
 #include "l1net/metrics/registry.hpp"
 
 namespace l1net::controller {
@@ -66,7 +67,8 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
     current = std::move(*prev);
     source.start([self = shared_from_this()](manifest::ManifestSet set) {
       self->last_set = std::move(set);
-      self->reconcileLast();
+      io::releaseFreedHeap();  // what parsing left in the heap, before the reconcile's peak
+      self->reconcileLast(/*new_snapshot=*/true);
     });
   }
 
@@ -81,14 +83,36 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  void reconcileLast() {
+  // The input for reconciling the newest snapshot (`new_snapshot`) or for reconciling again (a
+  // release hold ran out, a new leader). When the sink reads the snapshot's Services they are
+  // copied and the snapshot is kept whole. Otherwise a new snapshot's Services are moved into the
+  // input (a large set is held once), and reconciling again starts from `current`, the last
+  // result's Services, whose own status is then the previous assignment.
+  ReconcileInput makeReconcileInput(bool new_snapshot) {
+    if (sink.readsObservedServices()) {
+      return makeInput(*last_set, std::move(current), opts.lb_class);
+    }
+    ReconcileInput input;
+    if (new_snapshot) {
+      input.services = std::move(last_set->services);
+      last_set->services.clear();
+      input.previous = std::move(current);
+    } else {
+      input.services = std::move(current);
+    }
+    current.clear();
+    input.pools = last_set->pools;
+    input.namespaces = last_set->namespaces;
+    input.lb_class = opts.lb_class;
+    return input;
+  }
+
+  void reconcileLast(bool new_snapshot) {
     if (stopped || !last_set) {
       return;
     }
     const auto now = ReleaseHold::Clock::now();
-    // The set is kept (a release hold's expiry reconciles it again), so its objects are copied
-    // into the input once; `current` is moved in, and replaced by the result's services below.
-    ReconcileInput input = makeInput(*last_set, std::move(current), opts.lb_class);
+    ReconcileInput input = makeReconcileInput(new_snapshot);
     std::vector<std::string> expired;
     input.held = hold.due(now, expired);
     input.hold_vanished = hold.enabled();
@@ -97,6 +121,7 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
                 opts.release_hold.count());
     }
     ReconcileResult result = reconcile(std::move(input));
+    io::releaseFreedHeap();  // the reconcile's allocator, before the state text is rendered
     ++reconcile_count;
     reconciles_metric.inc();
     logResult(*log, result);
@@ -109,7 +134,7 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
       hold_timer.expires_at(*next);
       hold_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
         if (!ec) {
-          self->reconcileLast();
+          self->reconcileLast(/*new_snapshot=*/false);
         }
       });
     } else {
@@ -124,6 +149,7 @@ struct ControllerDaemon::Impl : std::enable_shared_from_this<Impl> {
                   << std::flush;
     }
     current = stateServices(std::move(result));  // moved, not copied: the result is done
+    io::releaseFreedHeap();
   }
 
   io::ObjectSource& source;
@@ -169,8 +195,10 @@ void ControllerDaemon::stop() {
 }
 
 void ControllerDaemon::forgetPrevious() {
-  impl_->current.clear();
-  impl_->reconcileLast();
+  if (impl_->sink.readsObservedServices()) {
+    impl_->current.clear();  // the snapshot is kept whole: its Services' status is the previous
+  }
+  impl_->reconcileLast(/*new_snapshot=*/false);
 }
 
 bool ControllerDaemon::reconciled() const noexcept { return impl_->done_once; }

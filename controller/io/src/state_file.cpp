@@ -83,61 +83,89 @@ Result<Head> readHead(const std::string& path) {
 namespace {
 
 // The state text: marker line, one document per service (as emitServicesYaml writes them),
-// trailer. `each(f)` calls f(service) for each of the `count` services. The text is reserved once
-// from the size of the first documents (a string grown by appending holds up to twice the text,
-// and three times while it reallocates); a larger rest only costs one more reallocation.
-template <class ForEach>
-std::string renderStateWith(std::size_t count, ForEach&& each) {
-  constexpr std::size_t kSample = 256;
-  std::string out(kStateMarker);
-  out += '\n';
-  const std::size_t body_at = out.size();
-  const auto append = [&out, body_at](std::string_view doc) {
-    if (out.size() > body_at) {
-      out += "---\n";
-    }
-    out += doc;
-  };
-  std::vector<std::string> sample;
-  std::size_t sample_bytes = 0;
-  const auto flushSample = [&] {
-    if (!sample.empty()) {
-      const std::size_t per_doc = sample_bytes / sample.size() + 1;
-      out.reserve(out.size() + per_doc * std::max(count, sample.size()) * 9 / 8 + 128);
-    }
-    for (const auto& doc : sample) {
-      append(doc);
-    }
-    sample.clear();
-  };
-  std::size_t seen = 0;
+// trailer; handed to emit(piece) a document at a time. `each(f)` calls f(service) per service.
+template <class ForEach, class Emit>
+void renderStateWith(ForEach&& each, Emit&& emit) {
+  emit(kStateMarker);
+  emit("\n");
+  boost::crc_32_type body_crc;
+  std::size_t documents = 0;
   each([&](const manifest::Service& svc) {
-    if (seen++ < kSample) {
-      sample.push_back(manifest::emitServiceYaml(svc));
-      sample_bytes += sample.back().size() + 4;  // + "---\n"
-      if (sample.size() == std::min(count, kSample)) {
-        flushSample();
-      }
-      return;
+    std::string doc = manifest::emitServiceYaml(svc);
+    if (doc.empty() || doc.back() != '\n') {
+      doc += '\n';
     }
-    append(manifest::emitServiceYaml(svc));
+    if (documents++ > 0) {
+      body_crc.process_bytes("---\n", 4);
+      emit("---\n");
+    }
+    body_crc.process_bytes(doc.data(), doc.size());
+    emit(doc);
   });
-  flushSample();
-  if (out.size() > body_at && out.back() != '\n') {
-    out += '\n';
-  }
-  const std::string_view body = std::string_view(out).substr(body_at);
-  const std::string trailer = std::string(kStateTrailerPrefix) +
-                              "services=" + std::to_string(countDocuments(body)) +
-                              " crc32=" + hex8(crc32(body)) + "\n";
-  out += trailer;
+  emit(std::string(kStateTrailerPrefix) + "services=" + std::to_string(documents) +
+       " crc32=" + hex8(body_crc.checksum()) + "\n");
+}
+
+// The text whole, reserved once from the size of the first document (a string grown by appending
+// holds up to twice the text, and three times while it reallocates).
+template <class ForEach>
+std::string renderStateText(std::size_t count, ForEach&& each) {
+  std::string out;
+  std::size_t pieces = 0;
+  renderStateWith(std::forward<ForEach>(each), [&](std::string_view piece) {
+    if (++pieces == 3) {  // marker, "\n", the first document
+      out.reserve(out.size() + (piece.size() + 4) * (count + 1) * 9 / 8 + 128);
+    }
+    out += piece;
+  });
   return out;
 }
+
+// Feeds pieces to a StateOutput while fingerprinting them; stops at the first failed append.
+class FingerprintingOutput {
+ public:
+  explicit FingerprintingOutput(StateOutput& out) : out_(out) {}
+  void operator()(std::string_view piece) {
+    if (failed_) {
+      return;
+    }
+    if (auto a = out_.append(piece); !a) {
+      failed_ = a.error();
+      return;
+    }
+    crc32_.process_bytes(piece.data(), piece.size());
+    crc64_.process_bytes(piece.data(), piece.size());
+    size_ += piece.size();
+  }
+  [[nodiscard]] Result<StateFingerprint> result() const {
+    if (failed_) {
+      return failed_;
+    }
+    return StateFingerprint{size_, crc32_.checksum(), crc64_.checksum()};
+  }
+
+ private:
+  StateOutput& out_;
+  boost::crc_32_type crc32_;
+  boost::crc_optimal<64, 0x42F0E1EBA9EA3693ULL, 0, 0, false, false> crc64_;  // CRC-64/ECMA-182
+  std::uint64_t size_ = 0;
+  boost::system::error_code failed_;
+};
+
+class FileStateOutput final : public StateOutput {
+ public:
+  explicit FileStateOutput(io::AtomicFileWriter writer) : writer_(std::move(writer)) {}
+  Result<void> append(std::string_view piece) override { return writer_.append(piece); }
+  Result<void> commit() override { return writer_.commit(); }
+
+ private:
+  io::AtomicFileWriter writer_;
+};
 
 }  // namespace
 
 std::string renderState(const std::vector<manifest::Service>& services) {
-  return renderStateWith(services.size(), [&services](const auto& f) {
+  return renderStateText(services.size(), [&services](const auto& f) {
     for (const auto& svc : services) {
       f(svc);
     }
@@ -147,7 +175,20 @@ std::string renderState(const std::vector<manifest::Service>& services) {
 std::string renderStateFor(const ReconcileResult& result) {
   std::size_t count = 0;
   forEachStateService(result, [&count](const manifest::Service&) { ++count; });
-  return renderStateWith(count, [&result](const auto& f) { forEachStateService(result, f); });
+  return renderStateText(count, [&result](const auto& f) { forEachStateService(result, f); });
+}
+
+Result<StateFingerprint> renderStateTo(const ReconcileResult& result, StateOutput& out) {
+  FingerprintingOutput fp(out);
+  renderStateWith([&result](const auto& f) { forEachStateService(result, f); },
+                  [&fp](std::string_view piece) { fp(piece); });
+  return fp.result();
+}
+
+Result<StateFingerprint> renderStateTo(std::string_view text, StateOutput& out) {
+  FingerprintingOutput fp(out);
+  fp(text);
+  return fp.result();
 }
 
 StateCheck checkStateText(std::string_view text) {
@@ -257,7 +298,7 @@ StateRead readStateFile(const std::string& path) {
   return out;
 }
 
-Result<void> writeStateFile(const std::string& path, const std::string& text) {
+Result<std::unique_ptr<StateOutput>> openStateFile(const std::string& path) {
   const auto head = readHead(path);
   if (!head) {
     return head.error();
@@ -265,7 +306,22 @@ Result<void> writeStateFile(const std::string& path, const std::string& text) {
   if (head->exists && !head->empty && head->first_line != kStateMarker) {
     return make_error_code(Errc::kConflict);
   }
-  return l1net::io::writeFileAtomically(path, text);
+  auto writer = io::AtomicFileWriter::open(path);
+  if (!writer) {
+    return writer.error();
+  }
+  return std::unique_ptr<StateOutput>(std::make_unique<FileStateOutput>(std::move(*writer)));
+}
+
+Result<void> writeStateFile(const std::string& path, const std::string& text) {
+  auto out = openStateFile(path);
+  if (!out) {
+    return out.error();
+  }
+  if (auto a = (*out)->append(text); !a) {
+    return a.error();
+  }
+  return (*out)->commit();
 }
 
 std::string describeWriteError(const std::string& path, const boost::system::error_code& ec) {

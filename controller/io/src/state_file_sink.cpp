@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include <boost/asio/steady_timer.hpp>
@@ -16,8 +18,8 @@ struct StateFileSink::Impl : std::enable_shared_from_this<Impl> {
   Impl(boost::asio::any_io_executor ex, StateFileSinkOptions options,
        std::shared_ptr<spdlog::logger> logger, metrics::Registry* registry)
       : opts(std::move(options)), log(std::move(logger)), retry(std::move(ex)) {
-    if (!opts.write) {
-      opts.write = writeStateFile;
+    if (!opts.open) {
+      opts.open = openStateFile;
     }
     if (!log) {
       log = spdlog::default_logger();
@@ -29,42 +31,71 @@ struct StateFileSink::Impl : std::enable_shared_from_this<Impl> {
     backoff = opts.retry_initial;
   }
 
-  void write() {
-    if (stopped) {
+  // Writes one state text: `render(out)` appends it and returns its fingerprint. An unchanged
+  // text is not written (the output is dropped uncommitted). False = failed (retry scheduled).
+  template <class Render>
+  bool write(Render&& render) {
+    auto out = opts.open(opts.path);
+    if (!out) {
+      failed(out.error());
+      return false;
+    }
+    const auto fp = render(**out);
+    if (!fp) {
+      failed(fp.error());
+      return false;
+    }
+    if (written && *fp == *written) {
+      succeeded(false);
+      return true;
+    }
+    if (auto c = (*out)->commit(); !c) {
+      failed(c.error());
+      return false;
+    }
+    written = *fp;
+    succeeded(true);
+    return true;
+  }
+
+  // The retry: writes the pending text (the newest result's, rendered when the first try failed).
+  void writePending() {
+    if (stopped || pending.empty()) {
       return;
     }
-    if (pending.empty() || pending == last_written) {  // empty: written already
-      pending.clear();
-      problem.clear();
-      return;
+    if (write([this](StateOutput& out) { return renderStateTo(pending, out); })) {
+      std::string().swap(pending);
     }
-    if (const auto written = opts.write(opts.path, pending); !written) {
-      ++write_errors;
-      if (errors_metric != nullptr) {
-        errors_metric->inc();
+  }
+
+  void failed(const boost::system::error_code& ec) {
+    ++write_errors;
+    if (errors_metric != nullptr) {
+      errors_metric->inc();
+    }
+    const auto why = describeWriteError(opts.path, ec);
+    problem = why + "; retrying";
+    log->warn("{}; retrying in {} ms", why, backoff.count());
+    retry.expires_after(backoff);
+    retry_pending = true;
+    retry.async_wait([self = shared_from_this()](const boost::system::error_code& e) {
+      self->retry_pending = false;
+      if (!e) {
+        self->writePending();
       }
-      const auto why = describeWriteError(opts.path, written.error());
-      problem = why + "; retrying";
-      log->warn("{}; retrying in {} ms", why, backoff.count());
-      retry.expires_after(backoff);
-      retry_pending = true;
-      retry.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-        self->retry_pending = false;
-        if (!ec) {
-          self->write();
-        }
-      });
-      backoff = std::min(backoff * 2, opts.retry_max);
-      return;
-    }
+    });
+    backoff = std::min(backoff * 2, opts.retry_max);
+  }
+
+  void succeeded(bool changed) {
     backoff = opts.retry_initial;
     if (!problem.empty()) {
       log->info("state file {} written after earlier failures", opts.path);
     }
     problem.clear();
-    last_written = std::move(pending);  // not copied: the text of a large set is held once
-    pending.clear();
-    log->info("state file {} written: {} services", opts.path, pending_services);
+    if (changed) {
+      log->info("state file {} written: {} services", opts.path, pending_services);
+    }
   }
 
   StateFileSinkOptions opts;
@@ -72,8 +103,8 @@ struct StateFileSink::Impl : std::enable_shared_from_this<Impl> {
   boost::asio::steady_timer retry;
   metrics::Family* errors_metric = nullptr;
   std::chrono::milliseconds backoff{};
-  std::string last_written;  // the text the file holds (as far as we know)
-  std::string pending;       // the newest text to write; empty once written
+  std::optional<StateFingerprint> written;  // of the text the file holds (as far as we know)
+  std::string pending;  // the newest text, kept only while a failed write waits for its retry
   std::size_t pending_services = 0;
   bool retry_pending = false;
   bool stopped = false;
@@ -123,11 +154,16 @@ void StateFileSink::publish(const ReconcileResult& result,
   if (impl.opts.path.empty() || impl.opts.dry_run || impl.stopped) {
     return;
   }
-  impl.pending = renderStateFor(result);  // no copy of the services (a large set is held once)
   impl.pending_services = 0;
   forEachStateService(result, [&impl](const manifest::Service&) { ++impl.pending_services; });
-  if (!impl.retry_pending) {
-    impl.write();  // else the pending retry writes the newest text
+  if (impl.retry_pending) {
+    impl.pending = renderStateFor(result);  // the pending retry writes the newest text
+    return;
+  }
+  // Rendered straight into the file, so a large set's text is never held whole; only a failed
+  // write keeps the text, for its retry.
+  if (!impl.write([&result](StateOutput& out) { return renderStateTo(result, out); })) {
+    impl.pending = renderStateFor(result);
   }
 }
 

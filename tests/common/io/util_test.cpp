@@ -100,6 +100,28 @@ TEST_CASE("writeFileAtomically") {
     REQUIRE_FALSE(got.has_value());
     CHECK(got.error() == boost::system::errc::no_such_file_or_directory);
   }
+  SUBCASE("in pieces: the file appears at commit, whole") {
+    std::ofstream(target) << "old\n";
+    auto writer = io::AtomicFileWriter::open(target.string());
+    REQUIRE(writer.has_value());
+    REQUIRE(writer->append("first ").has_value());
+    REQUIRE(writer->append("second\n").has_value());
+    CHECK(readFile(target) == "old\n");  // not yet
+    REQUIRE(writer->commit().has_value());
+    CHECK(readFile(target) == "first second\n");
+    CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+  }
+  SUBCASE("in pieces, dropped without commit: old file kept, no temp left") {
+    std::ofstream(target) << "old\n";
+    {
+      auto writer = io::AtomicFileWriter::open(target.string());
+      REQUIRE(writer.has_value());
+      REQUIRE(writer->append("half").has_value());
+      CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 2);
+    }
+    CHECK(readFile(target) == "old\n");
+    CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+  }
   SUBCASE("target is a directory: old state kept, no temp left") {
     fs::create_directory(target);
     const auto got = io::writeFileAtomically(target.string(), "x");

@@ -1,9 +1,12 @@
 #include "l1net/controller/reconciler.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "l1net/controller/service_request.hpp"
 #include "l1net/testing/doctest.hpp"
 
 #include "builders.hpp"
@@ -96,11 +99,11 @@ void runCases(const std::vector<Case>& cases) {
         }
         // Status and annotation are what the decision says.
         std::vector<std::string> status;
-        for (const auto& i : d->service.ingress) {
+        for (const auto& i : result.serviceOf(*d).ingress) {
           status.push_back(i.ip);
         }
         CHECK(status == d->ips);
-        const auto& ann = d->service.meta.annotations;
+        const auto& ann = result.serviceOf(*d).meta.annotations;
         const auto it = ann.find("metallb.io/ip-allocated-from-pool");
         CHECK((it == ann.end() ? std::string() : it->second) == d->pool);
       }
@@ -621,6 +624,33 @@ TEST_CASE("rule 9: non-LoadBalancer and deleted services free their IPs") {
   CHECK(r.pools.front().inUse() == 0);
 }
 
+TEST_CASE(
+    "the result's objects: one per key in key order, first definition wins; state moves out") {
+  ctl::ReconcileInput in;
+  in.pools = {lanPool()};
+  in.services = {svc("c").label("v", "c"), svc("a").label("v", "first"),
+                 svc("b").type(m::ServiceType::kClusterIP), svc("a").label("v", "second")};
+  auto r = ctl::reconcile(in);
+  REQUIRE(r.services.size() == 3);
+  REQUIRE(r.objects.size() == 3);
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < r.services.size(); ++i) {
+    keys.push_back(r.services[i].key);
+    CHECK(ctl::serviceKey(r.objects[i].meta) == r.services[i].key);
+  }
+  CHECK(keys == std::vector<std::string>{"default/a", "default/b", "default/c"});
+  CHECK(r.serviceOf(*r.find("default/a")).meta.labels.at("v") == "first");
+  CHECK(r.find("default/a")->ips == std::vector<std::string>{"198.51.100.10"});
+  CHECK(r.find("default/c")->ips == std::vector<std::string>{"198.51.100.11"});
+  const auto copied = ctl::stateServices(r);
+  const auto moved = ctl::stateServices(std::move(r));
+  REQUIRE(moved.size() == 2);  // b is not a LoadBalancer
+  CHECK(moved == copied);
+  CHECK(moved[0].meta.name == "a");
+  CHECK(moved[1].meta.name == "c");
+  CHECK(moved[1].ingress.at(0).ip == "198.51.100.11");
+}
+
 TEST_CASE("rule 10: status, annotation, changed flag and event types") {
   ctl::ReconcileInput in;
   in.pools = {lanPool()};
@@ -629,9 +659,9 @@ TEST_CASE("rule 10: status, annotation, changed flag and event types") {
   const auto* web = first.find("default/web");
   REQUIRE(web != nullptr);
   CHECK(web->changed);
-  REQUIRE(web->service.ingress.size() == 1);
-  CHECK(web->service.ingress[0].ip == "198.51.100.10");
-  CHECK(web->service.meta.annotations.at("metallb.io/ip-allocated-from-pool") == "lan");
+  REQUIRE(first.serviceOf(*web).ingress.size() == 1);
+  CHECK(first.serviceOf(*web).ingress[0].ip == "198.51.100.10");
+  CHECK(first.serviceOf(*web).meta.annotations.at("metallb.io/ip-allocated-from-pool") == "lan");
   REQUIRE(web->events.size() == 1);
   CHECK(web->events[0].type == ctl::EventType::kNormal);
   const auto* bad = first.find("default/bad");
@@ -643,7 +673,7 @@ TEST_CASE("rule 10: status, annotation, changed flag and event types") {
   // Converged services are stable: feeding the result back changes nothing and says nothing.
   ctl::ReconcileInput again = in;
   for (const auto& d : first.services) {
-    again.previous.push_back(d.service);
+    again.previous.push_back(first.serviceOf(d));
   }
   const auto second = ctl::reconcile(again);
   CHECK_FALSE(second.find("default/web")->changed);

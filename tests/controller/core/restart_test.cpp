@@ -50,7 +50,7 @@ std::vector<m::Service> stateOf(const ctl::ReconcileResult& r) {
   std::vector<m::Service> out;
   for (const auto& d : r.services) {
     if (d.disposition == ctl::ServiceDisposition::kManaged) {
-      out.push_back(d.service);
+      out.push_back(r.serviceOf(d));
     }
   }
   return out;

@@ -4,8 +4,10 @@
 #include "l1net/controller/io/controller_daemon.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -239,6 +241,35 @@ TEST_CASE("ControllerDaemon::stop stops the source and the sink") {
   CHECK_FALSE(rig.source.push(set(kPool)));
 }
 
+namespace {
+
+// A state output that records each committed text in `attempts`; the first `failures_left`
+// commits fail as on a read-only file system.
+class RecordingOutput final : public ctl::StateOutput {
+ public:
+  RecordingOutput(std::vector<std::string>& attempts, int& failures_left)
+      : attempts_(attempts), failures_left_(failures_left) {}
+  l1net::Result<void> append(std::string_view piece) override {
+    text_ += piece;
+    return {};
+  }
+  l1net::Result<void> commit() override {
+    attempts_.push_back(text_);
+    if (failures_left_ > 0) {
+      --failures_left_;
+      return boost::system::error_code(EROFS, boost::system::generic_category());
+    }
+    return {};
+  }
+
+ private:
+  std::vector<std::string>& attempts_;
+  int& failures_left_;
+  std::string text_;
+};
+
+}  // namespace
+
 TEST_CASE("StateFileSink retries a failed write with backoff; the newest result wins") {
   boost::asio::io_context ioc;
   l1net::metrics::Registry registry;
@@ -251,13 +282,10 @@ TEST_CASE("StateFileSink retries a failed write with backoff; the newest result 
        .dry_run = false,
        .retry_initial = 5ms,
        .retry_max = 20ms,
-       .write = [&](const std::string& /*path*/, const std::string& text) -> l1net::Result<void> {
-         attempts.push_back(text);
-         if (failures_left > 0) {
-           --failures_left;
-           return boost::system::error_code(EROFS, boost::system::generic_category());
-         }
-         return {};
+       .open =
+           [&](const std::string& /*path*/) -> l1net::Result<std::unique_ptr<ctl::StateOutput>> {
+         return std::unique_ptr<ctl::StateOutput>(
+             std::make_unique<RecordingOutput>(attempts, failures_left));
        }},
       l1net::testing::quietLogger(), &registry);
   ctl::ReconcileInput in = ctl::makeInput(set(std::string(kPool) + svc("a")), {}, std::nullopt);

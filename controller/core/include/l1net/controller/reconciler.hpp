@@ -23,6 +23,7 @@
 // service whose IPs no longer fit (pool removed) is released.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,7 +58,6 @@ struct ServiceDecision {
   std::vector<Event> events;
   std::optional<std::string> error;  // message of the failure event, if converging failed
   bool changed = false;              // status or annotations differ from the current object
-  manifest::Service service;         // the object to write: spec + new status and annotations
 };
 
 struct ReconcileInput {
@@ -75,10 +75,15 @@ struct ReconcileInput {
 
 struct ReconcileResult {
   std::vector<ServiceDecision> services;  // every input service, in namespace/name order
-  std::vector<PoolUsage> pools;           // in name order
-  std::vector<std::string> released;      // keys whose IPs were freed by this reconcile (deleted)
-  std::vector<manifest::Service> held;    // deleted services whose IPs stay reserved, in key order
+  // The objects to write (spec + new status and annotations): objects[i] is services[i]'s. The
+  // input's own objects, sorted in place, so that a large set is held once.
+  std::vector<manifest::Service> objects;
+  std::vector<PoolUsage> pools;         // in name order
+  std::vector<std::string> released;    // keys whose IPs were freed by this reconcile (deleted)
+  std::vector<manifest::Service> held;  // deleted services whose IPs stay reserved, in key order
   [[nodiscard]] const ServiceDecision* find(const std::string& key) const;
+  // The object of a decision of this result (d must be one of `services`).
+  [[nodiscard]] const manifest::Service& serviceOf(const ServiceDecision& d) const;
 };
 
 // Services of `services` with status and pool annotation taken from `previous` where present.
@@ -104,15 +109,15 @@ void mergePreviousInto(std::vector<manifest::Service>& services,
 // What the state file holds after a reconcile: every managed (LoadBalancer, our class) service
 // with its status and pool annotation, in namespace/name order.
 [[nodiscard]] std::vector<manifest::Service> stateServices(const ReconcileResult& result);
-// The same, moved out of `result` (its managed decisions' services are left empty): for a caller
+// The same, moved out of `result` (its objects then no longer match its decisions): for a caller
 // done with the result, so that a large set is not copied once more.
 [[nodiscard]] std::vector<manifest::Service> stateServices(ReconcileResult&& result);
 // Calls f(service) for each of those services, in the same order, without copying them.
 template <class F>
 void forEachStateService(const ReconcileResult& result, F&& f) {
-  for (const auto& d : result.services) {
-    if (d.disposition == ServiceDisposition::kManaged) {
-      f(d.service);
+  for (std::size_t i = 0; i < result.services.size() && i < result.objects.size(); ++i) {
+    if (result.services[i].disposition == ServiceDisposition::kManaged) {
+      f(result.objects[i]);
     }
   }
 }

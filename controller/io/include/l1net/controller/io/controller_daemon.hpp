@@ -66,6 +66,8 @@ class ControllerDaemon {
   // Kubernetes mode, on becoming the leader: forgets the results computed so far (a follower's,
   // never written) and reconciles the last snapshot again with the Services' own status (what the
   // API shows, written by the previous leader) as the previous assignments, so no IP moves.
+  // Needs a sink that reads observed Services (the API's); with another sink the last result is
+  // reconciled again as it is.
   void forgetPrevious();
 
   // True once a snapshot has been reconciled (/healthz).

@@ -65,6 +65,7 @@ class KubeStatusSink final : public StatusSink {
   // Nothing: the Services' own status and annotation (in the snapshot) are the state.
   [[nodiscard]] std::optional<std::vector<manifest::Service>> previous() override;
   void publish(const ReconcileResult& result, const manifest::ManifestSet& observed) override;
+  [[nodiscard]] bool readsObservedServices() const override { return true; }
   [[nodiscard]] std::string healthProblem() const override;
   void stop() override;
 

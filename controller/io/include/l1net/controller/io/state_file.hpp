@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,38 @@ struct StateRead {
 [[nodiscard]] std::string renderState(const std::vector<manifest::Service>& services);
 // The same for the managed services of a reconcile (stateServices(result)), without copying them.
 [[nodiscard]] std::string renderStateFor(const ReconcileResult& result);
+
+// Where a state text goes, piece by piece, so that the text of a large set is never held whole.
+class StateOutput {
+ public:
+  virtual ~StateOutput() = default;
+  StateOutput() = default;
+  StateOutput(const StateOutput&) = delete;
+  StateOutput& operator=(const StateOutput&) = delete;
+  [[nodiscard]] virtual Result<void> append(std::string_view piece) = 0;
+  // What was appended becomes the file (atomically). Dropped without commit, nothing changes.
+  [[nodiscard]] virtual Result<void> commit() = 0;
+};
+
+// Opens `path` for a new state text (a temporary file renamed over it at commit). Refuses
+// (Errc::kConflict, nothing written) when `path` has content without the marker; other errors
+// are the failing syscall's.
+[[nodiscard]] Result<std::unique_ptr<StateOutput>> openStateFile(const std::string& path);
+
+// Identifies a state text, for "unchanged, nothing to write": its size and two checksums.
+struct StateFingerprint {
+  std::uint64_t size = 0;
+  std::uint32_t crc32 = 0;
+  std::uint64_t crc64 = 0;
+  friend bool operator==(const StateFingerprint&, const StateFingerprint&) = default;
+};
+
+// Renders renderStateFor(result)'s text into out a document at a time; returns its fingerprint,
+// or the first failed append's error.
+[[nodiscard]] Result<StateFingerprint> renderStateTo(const ReconcileResult& result,
+                                                     StateOutput& out);
+// Appends an already rendered text; returns its fingerprint.
+[[nodiscard]] Result<StateFingerprint> renderStateTo(std::string_view text, StateOutput& out);
 
 // Pure: the status of a state file's text (kOk, kForeign or kIncomplete) with a reason.
 struct StateCheck {

@@ -12,6 +12,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "l1net/controller/io/state_file.hpp"
 #include "l1net/controller/reconciler.hpp"
 #include "l1net/error.hpp"
 #include "l1net/manifest/objects.hpp"
@@ -42,6 +43,10 @@ class StatusSink {
   // newest result wins: a failed publish is retried by the sink (with backoff) until it succeeds
   // or a newer result replaces it. Never throws.
   virtual void publish(const ReconcileResult& result, const manifest::ManifestSet& observed) = 0;
+  // Whether publish() reads `observed.services`. When not, the daemon moves the snapshot's
+  // Services into the reconcile instead of keeping a copy (a large set is then held once) and
+  // passes a snapshot without them.
+  [[nodiscard]] virtual bool readsObservedServices() const { return false; }
   // For /healthz: "" when the last result is published, else one line saying why not.
   [[nodiscard]] virtual std::string healthProblem() const = 0;
   // No retry runs after stop(). Idempotent.
@@ -55,13 +60,14 @@ struct StateFileSinkOptions {
   // A failed write is retried after this, doubling up to retry_max, until it works.
   std::chrono::milliseconds retry_initial{500};
   std::chrono::milliseconds retry_max{30'000};
-  // The write (the seam for tests); default writeStateFile.
-  std::function<Result<void>(const std::string& path, const std::string& text)> write;
+  // Opens the state file for writing (the seam for tests); default openStateFile.
+  std::function<Result<std::unique_ptr<StateOutput>>(const std::string& path)> open;
 };
 
 // The state file as a StatusSink: previous() removes stale temp files and reads the file
 // (readStateFile; an incomplete one stops the controller unless `recover`); publish() renders the
-// managed services (renderState) and writes the text when it changed, atomically. When metrics
+// managed services straight into the file (renderStateTo), atomically, and commits it only when
+// the text changed; a failed write keeps the text and is retried with backoff. When metrics
 // are given, failed writes count in l1net_controller_state_write_errors_total.
 // Not thread-safe: use from the executor's thread.
 class StateFileSink final : public StatusSink {
