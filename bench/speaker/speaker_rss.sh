@@ -15,6 +15,20 @@ l1t_topology
 FIRST=198.51.100.200
 LAST=198.51.100.201
 echo "speaker_rss: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# Control for the gap figure: the largest gap a minimal C responder (one blocking recvfrom per
+# frame, no other work) shows under the same 1 ms probe, on the same CPU, for 10 s.
+CONTROL=198.51.100.202
+l1t_node taskset -c 1 "$B_MINRESP" eth-node "$CONTROL" &
+minpid=$!
+L1T_PIDS+=("$minpid")
+sleep 0.3
+l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$CONTROL" 1000 10 >"$L1T_TMP/ctl"
+pkill -f "l1net-minresponder eth-node $CONTROL" 2>/dev/null || true
+{ wait "$minpid"; } 2>/dev/null || true
+read -r _ c_gap c_n <"$L1T_TMP/ctl"
+c_gapm=$(awk -v g="$c_gap" 'BEGIN { printf "%.1f", g / 1e6 }')
+echo "  control: minimal C responder, 1 ms probe for 10 s: $c_n replies, largest gap $c_gapm ms"
+bench speaker_rss_control_minimal_max_gap "$c_gapm" ms
 printf '  %-6s %-6s %-9s %-9s %-13s %-13s %s\n' VIPs peers RSS_MiB HWM_MiB first_ans_ms last_ans_ms max_gap_ms
 for peers in 3 0; do
   for n in "${COUNTS[@]}"; do

@@ -141,7 +141,9 @@ struct Speaker::Port {
       }
       if (counters != nullptr) {
         counters->bump(counters->responses_sent);
-        port->log->debug("{}: answered for {}", owned.name(), decision.target->to_string());
+        if (port->log->should_log(spdlog::level::debug)) {  // no per-reply string otherwise
+          port->log->debug("{}: answered for {}", owned.name(), decision.target->to_string());
+        }
       }
     }
   }
