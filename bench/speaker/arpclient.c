@@ -94,13 +94,19 @@ static void build_request(uint8_t* f, uint32_t target) {
   memcpy(f + 38, &target, 4);
 }
 
-static void send_frame(const uint8_t* f) {
+/* The link-layer broadcast destination on the client interface. */
+static struct sockaddr_ll broadcast_to(void) {
   struct sockaddr_ll to;
   memset(&to, 0, sizeof to);
   to.sll_family = AF_PACKET;
   to.sll_ifindex = ifindex;
   to.sll_halen = 6;
   memset(to.sll_addr, 0xff, 6);
+  return to;
+}
+
+static void send_frame(const uint8_t* f) {
+  struct sockaddr_ll to = broadcast_to();
   while (sendto(fd, f, FRAME_LEN, 0, (struct sockaddr*)&to, sizeof to) < 0) {
     if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR) die("sendto");
   }
@@ -235,12 +241,7 @@ static int storm(double rate, double seconds, const char* owned_path, const char
   static uint8_t frames[kBatch][FRAME_LEN];
   struct mmsghdr msgs[kBatch];
   struct iovec iovs[kBatch];
-  struct sockaddr_ll to;
-  memset(&to, 0, sizeof to);
-  to.sll_family = AF_PACKET;
-  to.sll_ifindex = ifindex;
-  to.sll_halen = 6;
-  memset(to.sll_addr, 0xff, 6);
+  struct sockaddr_ll to = broadcast_to();
   long sent_owned = 0, sent_unowned = 0;
   const int64_t start = now_ns(CLOCK_MONOTONIC);
   const int64_t end = start + (int64_t)(seconds * 1e9);
