@@ -18,13 +18,12 @@ echo "speaker_rss: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # Control for the gap figure: the largest gap a minimal C responder (one blocking recvfrom per
 # frame, no other work) shows under the same 1 ms probe, on the same CPU, for 10 s.
 CONTROL=198.51.100.202
-l1t_node taskset -c 1 "$B_MINRESP" eth-node "$CONTROL" &
+l1t_node timeout 11 taskset -c 1 "$B_MINRESP" eth-node "$CONTROL" &
 minpid=$!
 L1T_PIDS+=("$minpid")
 sleep 0.3
 l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$CONTROL" 1000 10 >"$L1T_TMP/ctl"
-pkill -f "l1net-minresponder eth-node $CONTROL" 2>/dev/null || true
-{ wait "$minpid"; } 2>/dev/null || true
+wait "$minpid" || true  # timeout ends it just after the probe
 read -r _ c_gap c_n <"$L1T_TMP/ctl"
 c_gapm=$(awk -v g="$c_gap" 'BEGIN { printf "%.1f", g / 1e6 }')
 echo "  control: minimal C responder, 1 ms probe for 10 s: $c_n replies, largest gap $c_gapm ms"
