@@ -310,12 +310,17 @@ void Speaker::recompute() {
   }
   owned_ = std::move(owned);
   updateMetrics(diff.next);  // creates the counters of new IPs, drops those of lost ones
-  applyPorts(diff);
+  const auto joins = applyPorts(diff);
   for (auto& [index, port] : ports_) {
     publishTable(*port);  // from here on the data plane answers only for the new set
   }
   announced_ = std::move(diff.next);
-  tick();
+  tick();  // the first slice of gratuitous rounds goes out now
+  for (const auto& j : joins) {
+    if (!j.port->closed) {
+      joinGroup(*j.port, j.group);
+    }
+  }
   if (on_announced_) {
     on_announced_(announced_);
   }
@@ -350,7 +355,8 @@ void Speaker::logChanges(const AnnouncementDiff& diff) const {
   }
 }
 
-void Speaker::applyPorts(const AnnouncementDiff& diff) {
+std::vector<Speaker::GroupJoin> Speaker::applyPorts(const AnnouncementDiff& diff) {
+  std::vector<GroupJoin> joins;
   for (const int index : diff.close) {
     if (const auto it = ports_.find(index); it != ports_.end()) {
       log_.l2->debug("closing socket on {}", it->second->name);
@@ -367,7 +373,7 @@ void Speaker::applyPorts(const AnnouncementDiff& diff) {
     }
     const auto pit = ports_.find(delta.ifindex);
     if (pit == ports_.end()) {
-      openPort(*link, delta.ips, delta.groups, now);
+      openPort(*link, delta.ips, delta.groups, now, &joins);
       continue;
     }
     Port& port = *pit->second;
@@ -391,13 +397,15 @@ void Speaker::applyPorts(const AnnouncementDiff& diff) {
       port.schedule.gained(ip, now);
     }
     for (const auto& group : delta.join) {
-      joinGroup(port, group);
+      joins.push_back({pit->second, group});
     }
   }
+  return joins;
 }
 
 void Speaker::openPort(const Link& link, const std::vector<net::IpAddress>& ips,
-                       const std::vector<net::Ipv6Address>& groups, Clock::time_point now) {
+                       const std::vector<net::Ipv6Address>& groups, Clock::time_point now,
+                       std::vector<GroupJoin>* deferred_joins) {
   auto sock = sockets_.open(link.index, link.name);
   if (!sock) {
     retry_at_ = now + kOpenRetry;
@@ -424,7 +432,11 @@ void Speaker::openPort(const Link& link, const std::vector<net::IpAddress>& ips,
     port->schedule.gained(ip, now);
   }
   for (const auto& group : groups) {
-    joinGroup(*port, group);
+    if (deferred_joins != nullptr) {
+      deferred_joins->push_back({port, group});
+    } else {
+      joinGroup(*port, group);
+    }
   }
   ports_.emplace(link.index, std::move(port));
 }

@@ -196,9 +196,17 @@ class Speaker {
 
   void recompute();
   void logChanges(const AnnouncementDiff& diff) const;
-  void applyPorts(const AnnouncementDiff& diff);
+  // A solicited-node group to join on a port, once the gratuitous round has gone out.
+  struct GroupJoin {
+    std::shared_ptr<Port> port;
+    net::Ipv6Address group;
+  };
+  // Opens, updates and closes ports; the group joins are returned, not done (each one is a
+  // syscall and an MLD report: 1,000 of them would delay the first unsolicited NA).
+  [[nodiscard]] std::vector<GroupJoin> applyPorts(const AnnouncementDiff& diff);
   void openPort(const Link& link, const std::vector<net::IpAddress>& ips,
-                const std::vector<net::Ipv6Address>& groups, Clock::time_point now);
+                const std::vector<net::Ipv6Address>& groups, Clock::time_point now,
+                std::vector<GroupJoin>* deferred_joins = nullptr);
   void retryPorts();
   void sendPending();
   void setTargets(Port& port, const std::vector<net::Ipv4Address>& targets);
