@@ -323,8 +323,9 @@ std::vector<manifest::Service> mergePrevious(const std::vector<manifest::Service
 namespace {
 
 // Sorts services by key and keeps only the first definition of each key (a duplicate object: the
-// first one wins), in place: an index permutation applied by following its cycles.
-void sortUniqueByKey(std::vector<manifest::Service>& services) {
+// first one wins), in place: an index permutation applied by following its cycles. Returns the
+// kept services' keys, in the same order.
+std::vector<std::string> sortUniqueByKey(std::vector<manifest::Service>& services) {
   std::vector<std::string> keys;
   keys.reserve(services.size());
   for (const auto& s : services) {
@@ -368,6 +369,8 @@ void sortUniqueByKey(std::vector<manifest::Service>& services) {
     ++kept;
   }
   services.erase(services.begin() + static_cast<std::ptrdiff_t>(kept), services.end());
+  keys.resize(kept);
+  return keys;
 }
 
 }  // namespace
@@ -437,11 +440,11 @@ ReconcileResult reconcile(ReconcileInput input) {
 
   // The objects: each key's first definition, in key order, sorted in place (a permutation of
   // indices), so that a large set is neither copied nor held twice. decisions[i] is objects[i]'s.
-  sortUniqueByKey(services);
+  auto keys = sortUniqueByKey(services);
   std::vector<ServiceDecision> decisions(services.size());
   for (std::size_t i = 0; i < services.size(); ++i) {
     ServiceDecision& d = decisions[i];
-    d.key = serviceKey(services[i].meta);
+    d.key = std::move(keys[i]);
     if (!isManagedClass(services[i], input.lb_class)) {
       d.disposition = ServiceDisposition::kOtherClass;
     } else if (services[i].type != manifest::ServiceType::kLoadBalancer) {
