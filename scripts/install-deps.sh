@@ -63,6 +63,7 @@ build_reqs=(
   "has_pc libnl-route-3.0|libnl-route-3-dev|libnl-route-3 (pkg-config libnl-route-3.0)"
   "has_pc libcares|libc-ares-dev|c-ares (pkg-config libcares)"
   "has_lib yaml-cpp|libyaml-cpp-dev|yaml-cpp"
+  "has_pc yaml-0.1|libyaml-dev|libyaml (pkg-config yaml-0.1)"
   "has_header spdlog/spdlog.h|libspdlog-dev|spdlog"
   "has_header fmt/format.h|libfmt-dev|fmt"
   "has_header openssl/hmac.h|libssl-dev|OpenSSL headers"
@@ -114,7 +115,7 @@ missing_reqs() {
 # checks; the one-by-one probes run only when it fails, to name what is missing.
 all_present() {
   has_cmake && has_boost && has_cmd ninja && has_cmd pkg-config || return 1
-  pkg-config --exists libnl-3.0 libnl-route-3.0 libcares || return 1
+  pkg-config --exists libnl-3.0 libnl-route-3.0 libcares yaml-0.1 || return 1
   has_header boost/json.hpp boost/url.hpp boost/program_options.hpp yaml-cpp/yaml.h \
     spdlog/spdlog.h fmt/format.h openssl/hmac.h doctest/doctest.h || return 1
   printf 'int main() { return 0; }\n' |

@@ -805,6 +805,11 @@ void decodeDocument(const YAML::Node& doc, const std::string& file, ManifestSet&
   decodeWith(YamlNode(doc), file, set, errors, warnings, line_offset);
 }
 
+void decodeTreeDocument(const YamlTreeNode& doc, const std::string& file, ManifestSet& set,
+                        std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings) {
+  decodeWith(doc, file, set, errors, warnings, 0);
+}
+
 void decodeJsonDocument(const boost::json::value& doc, const std::string& file, ManifestSet& set,
                         std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings) {
   decodeWith(JsonNode(&doc), file, set, errors, warnings, 0);

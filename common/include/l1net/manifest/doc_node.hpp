@@ -1,5 +1,6 @@
 // The small node interface the manifest decoder reads documents through, so that one decoder
-// serves YAML manifests (yaml-cpp) and API objects (Boost.JSON) alike. Read-only views; a node
+// serves YAML manifests (libyaml, via yaml_stream.hpp; yaml-cpp for the reference path) and API
+// objects (Boost.JSON) alike. Read-only views; a node
 // never outlives the document it points into. Pure; no I/O.
 //
 // Interface (what decode.cpp's Decoder<N> uses):
@@ -10,9 +11,11 @@
 //   forEachItem(f(N))  forEachMember(f(N key, N value))
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/value.hpp>
 #include <yaml-cpp/yaml.h>
@@ -65,6 +68,77 @@ class YamlNode {
 
  private:
   YAML::Node n_;
+};
+
+// One YAML document as libyaml parsed it (yaml_stream.hpp), held as an arena: 16 bytes per node
+// plus the scalars' text. An alias is its anchor's node index, so aliases cost nothing and the
+// document is a DAG, never a cycle (an anchor is usable only once its node is complete).
+struct YamlTree {
+  enum class Kind : std::uint8_t { kNull, kScalar, kMap, kSeq };
+  struct Node {
+    Kind kind = Kind::kNull;
+    std::int32_t line = 0;    // 1-based
+    std::uint32_t first = 0;  // scalar: offset in text; map/seq: offset in children
+    std::uint32_t size = 0;   // scalar: bytes; seq: items; map: 2 x members (key, value, ...)
+  };
+  std::vector<Node> nodes;
+  std::vector<std::uint32_t> children;
+  std::string text;
+};
+
+class YamlTreeNode {
+ public:
+  YamlTreeNode(const YamlTree& tree, std::uint32_t index) : t_(&tree), i_(index) {}
+
+  [[nodiscard]] bool isNull() const { return node().kind == YamlTree::Kind::kNull; }
+  [[nodiscard]] bool isMap() const { return node().kind == YamlTree::Kind::kMap; }
+  [[nodiscard]] bool isSeq() const { return node().kind == YamlTree::Kind::kSeq; }
+  [[nodiscard]] bool isScalar() const { return node().kind == YamlTree::Kind::kScalar; }
+  [[nodiscard]] std::string scalar() const { return std::string(view()); }
+  [[nodiscard]] int line() const { return node().line; }
+  [[nodiscard]] std::optional<YamlTreeNode> get(std::string_view key) const {
+    if (!isMap()) {
+      return std::nullopt;
+    }
+    for (std::uint32_t k = 0; k < node().size; k += 2) {
+      const YamlTreeNode name = child(k);
+      if (name.isScalar() && name.view() == key) {
+        const YamlTreeNode value = child(k + 1);
+        return value.isNull() ? std::nullopt : std::optional(value);
+      }
+    }
+    return std::nullopt;
+  }
+  template <class F>
+  void forEachItem(F&& f) const {
+    if (isSeq()) {
+      for (std::uint32_t k = 0; k < node().size; ++k) {
+        f(child(k));
+      }
+    }
+  }
+  template <class F>
+  void forEachMember(F&& f) const {
+    if (isMap()) {
+      for (std::uint32_t k = 0; k < node().size; k += 2) {
+        f(child(k), child(k + 1));
+      }
+    }
+  }
+
+ private:
+  [[nodiscard]] const YamlTree::Node& node() const { return t_->nodes[i_]; }
+  [[nodiscard]] YamlTreeNode child(std::uint32_t k) const {
+    return {*t_, t_->children[node().first + k]};
+  }
+  [[nodiscard]] std::string_view view() const {
+    if (!isScalar()) {
+      return {};
+    }
+    return std::string_view(t_->text).substr(node().first, node().size);
+  }
+  const YamlTree* t_;
+  std::uint32_t i_;
 };
 
 // A view of a boost::json::value, or of an object key (keys are string scalars).

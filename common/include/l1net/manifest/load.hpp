@@ -26,6 +26,8 @@ class Node;
 
 namespace l1net::manifest {
 
+class YamlTreeNode;  // doc_node.hpp
+
 struct LoadResult {
   ManifestSet set;
   std::vector<Diagnostic> errors;
@@ -44,13 +46,13 @@ struct LoadOptions {
 };
 
 // Parses one multi-document YAML text (file = name used in diagnostics), then validates.
-// Memory: documents are parsed in slices of whole documents of about 16 KiB (split at "---" lines,
-// which YAML forbids inside content), so the yaml-cpp node tree of only one slice is alive at once.
-// Nesting deeper than yaml-cpp's limit (kMaxYamlDepth) is an error saying so.
+// Parsing is libyaml's (yaml_stream.hpp), linear in the text; only one document's tree is alive at
+// once. Nesting deeper than kMaxYamlDepth is an error saying so. A syntax error refuses the file.
 [[nodiscard]] LoadResult loadManifestText(std::string_view yaml, const std::string& file);
 
-// yaml-cpp's recursion limit (DepthGuard): deeper nesting is refused.
-inline constexpr int kMaxYamlDepth = 2000;
+// The nesting limit: collections nested deeper than this are refused. yaml-cpp's DepthGuard (2000
+// guard levels, about four per collection) refused 499 nested collections; the limit keeps that.
+inline constexpr int kMaxYamlDepth = 498;
 
 // One manifest file as io read it: its name (as the user gave it; used in diagnostics) and its
 // bytes, or why it could not be read (read_error non-empty; text is then ignored).
@@ -68,9 +70,12 @@ struct ManifestFile {
                                            std::vector<Diagnostic> errors = {});
 
 // Decodes one already-parsed document (a single object, or a List / <Kind>List with items) into
-// set. Kubernetes mode feeds API JSON parsed by yaml-cpp through this. Errors and warnings are
-// appended; an unknown kind is warned about only if warnings holds no warning for it yet.
-// `line_offset` is added to every line (the document was parsed from a slice of the file).
+// set. Errors and warnings are appended; an unknown kind is warned about only if warnings holds no
+// warning for it yet. decodeTreeDocument is the file path (libyaml). decodeDocument takes a
+// yaml-cpp node, the reference the libyaml path is checked against; `line_offset` is added to
+// every line (the document was parsed from a slice of the file).
+void decodeTreeDocument(const YamlTreeNode& doc, const std::string& file, ManifestSet& set,
+                        std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings);
 void decodeDocument(const YAML::Node& doc, const std::string& file, ManifestSet& set,
                     std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings,
                     int line_offset = 0);
