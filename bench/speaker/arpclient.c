@@ -12,9 +12,14 @@
  *       (socket buffer forced to 64 MiB). Prints "sent_owned replies_owned sent_unowned
  *       replies_unowned achieved_rate".
  *   arpclient IFACE SRC_IP probe IP EVERY_US SECONDS
- *       Sends a request for IP every EVERY_US until SECONDS passed, and prints the
- *       CLOCK_REALTIME (ns) of the first reply, or 0 when none came, then the largest gap (ns)
- *       between consecutive replies after the first one, and the count of replies.
+ *       Sends a request for IP every EVERY_US until SECONDS passed, and prints: the
+ *       CLOCK_REALTIME (ns) of the first reply, or 0 when none came; the largest gap (ns)
+ *       between consecutive replies; the count of replies; the longest time (ns) a request sent
+ *       answered after the first reply waited for it (-1 when the pairing below fails), and how
+ *       many waited over 5 ms; the count of requests. Waits are kernel timestamps on both ends
+ *       (the request as it left, the reply as it came); replies are paired with requests in
+ *       order, the unanswered ones being the first (sent before the responder listened). The
+ *       gap includes this client's own scheduling, the wait does not.
  *
  * Only sends on IFACE, which the benchmark scripts create inside their own network namespaces.
  */
@@ -294,29 +299,105 @@ static int storm(double rate, double seconds, const char* owned_path, const char
   return 0;
 }
 
-static int probe(uint32_t ip, long every_us, double seconds) {
-  uint8_t f[FRAME_LEN];
-  build_request(f, ip);
-  const int64_t end = now_ns(CLOCK_MONOTONIC) + (int64_t)(seconds * 1e9);
-  int64_t first = 0, last = 0, max_gap = 0;
-  long replies = 0;
-  while (now_ns(CLOCK_MONOTONIC) < end) {
-    send_frame(f);
-    const int64_t next = now_ns(CLOCK_MONOTONIC) + every_us * 1000;
-    for (;;) {
-      int64_t left = (next - now_ns(CLOCK_MONOTONIC)) / 1000000;
-      int64_t rx = 0;
-      uint32_t who = recv_reply(left > 0 ? (int)left : 0, &rx);
-      if (who == ip) {
-        replies++;
-        if (first == 0) first = rx;
-        if (last != 0 && rx - last > max_gap) max_gap = rx - last;
-        last = rx;
-      }
-      if (now_ns(CLOCK_MONOTONIC) >= next) break;
+/* Probe receive: one frame seen on the socket, outgoing ones included. Returns 1 for our own
+ * request for `ip` going out, 2 for a reply from `ip` to us, 0 for anything else, -1 when nothing
+ * came within timeout_ms. *ts_ns is the kernel's timestamp of the frame (SO_TIMESTAMPNS: taken
+ * when the frame was handed to the device, or when it arrived). */
+static int probe_recv(int rfd, uint32_t ip, int timeout_ms, int64_t* ts_ns) {
+  uint8_t buf[256];
+  char ctrl[256];
+  struct sockaddr_ll from;
+  struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_name = &from;
+  m.msg_namelen = sizeof from;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = ctrl;
+  m.msg_controllen = sizeof ctrl;
+  ssize_t n = recvmsg(rfd, &m, MSG_DONTWAIT);
+  if (n < 0) {
+    struct pollfd p = {.fd = rfd, .events = POLLIN};
+    if (poll(&p, 1, timeout_ms) <= 0) return -1;
+    m.msg_namelen = sizeof from;
+    m.msg_controllen = sizeof ctrl;
+    n = recvmsg(rfd, &m, MSG_DONTWAIT);
+    if (n < 0) return -1;
+  }
+  if (n < 42 || buf[12] != 0x08 || buf[13] != 0x06 || buf[20] != 0) return 0;
+  *ts_ns = now_ns(CLOCK_REALTIME);
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      *ts_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
     }
   }
-  printf("%lld %lld %ld\n", (long long)first, (long long)max_gap, replies);
+  if (from.sll_pkttype == PACKET_OUTGOING) {
+    return buf[21] == 1 && memcmp(buf + 38, &ip, 4) == 0 ? 1 : 0;
+  }
+  return buf[21] == 2 && memcmp(buf + 28, &ip, 4) == 0 && memcmp(buf + 38, &src_ip, 4) == 0 ? 2
+                                                                                                : 0;
+}
+
+static int probe(uint32_t ip, long every_us, double seconds) {
+  /* A second socket (ETH_P_ALL: only those see transmitted frames; the kernel does not loop a
+   * frame back to the socket that sent it) sees our requests as they leave and the replies, with kernel timestamps: a request's wait for its
+   * reply is then measured by the kernel on both ends, not including this client's scheduling. */
+  const int rfd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)); /* ETH_P_ALL: sees transmits */
+  if (rfd < 0) die("socket");
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = ifindex;
+  if (bind(rfd, (struct sockaddr*)&sll, sizeof sll) != 0) die("bind");
+  int one = 1;
+  setsockopt(rfd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+  uint8_t f[FRAME_LEN];
+  build_request(f, ip);
+  const long cap = (long)(seconds * 1e6 / (double)(every_us > 0 ? every_us : 1)) + 4096;
+  int64_t* tx = calloc((size_t)cap, 8);
+  int64_t* rx = calloc((size_t)cap, 8);
+  long requests = 0, replies = 0;
+  const int64_t end = now_ns(CLOCK_MONOTONIC) + (int64_t)(seconds * 1e9);
+  /* Requests until `end`, then 100 ms more of listening only, for the last replies. */
+  for (int sending = 1; sending || now_ns(CLOCK_MONOTONIC) < end + 100000000LL;) {
+    if (sending) send_frame(f);
+    const int64_t next = now_ns(CLOCK_MONOTONIC) + every_us * 1000;
+    while (now_ns(CLOCK_MONOTONIC) < next) {
+      int64_t left = (next - now_ns(CLOCK_MONOTONIC)) / 1000000;
+      int64_t ts = 0;
+      int kind = probe_recv(rfd, ip, left > 0 ? (int)left : 0, &ts);
+      if (kind == 1 && requests < cap) tx[requests++] = ts;
+      if (kind == 2 && replies < cap) rx[replies++] = ts;
+    }
+    sending = now_ns(CLOCK_MONOTONIC) < end;
+  }
+  /* A responder answers in order and nothing is lost on the veth, so the unanswered requests are
+   * the first ones (sent before it listened): reply i answers request (requests - replies + i).
+   * A reply before its paired request disproves that pairing: the wait is then reported as -1. */
+  int64_t max_gap = 0, max_wait = 0;
+  long over_5ms = 0;
+  const long skipped = requests - replies;
+  for (long i = 0; i < replies; i++) {
+    if (i > 0 && rx[i] - rx[i - 1] > max_gap) max_gap = rx[i] - rx[i - 1];
+    if (skipped < 0) continue;
+    const int64_t wait = rx[i] - tx[skipped + i];
+    if (wait < 0) {
+      max_wait = -1;
+      break;
+    }
+    if (i > 0 && wait > max_wait) max_wait = wait; /* the first reply: the start, not deafness */
+    if (i > 0 && wait > 5000000) over_5ms++;
+  }
+  if (skipped < 0) max_wait = -1;
+  printf("%lld %lld %ld %lld %ld %ld\n", (long long)(replies ? rx[0] : 0), (long long)max_gap,
+         replies, (long long)max_wait, over_5ms, requests);
+  free(tx);
+  free(rx);
+  close(rfd);
   return 0;
 }
 

@@ -3,8 +3,11 @@
 # each), with 3 peers (Node objects whose speakers do not run: the mesh waits one dead time,
 # 500 ms, before it settles) and without peers. Per count: VmRSS and VmHWM once every VIP is
 # announced and the gratuitous burst is over, and, from a C client probing every 1 ms, the time
-# from the speaker's exec (not counting `ip netns exec`) to the first answer for the first VIP and for the last VIP of the manifest, and the
-# largest gap between answers for the first VIP during the initial announcement rounds.
+# from the speaker's exec (not counting `ip netns exec`) to the first answer for the first VIP and
+# for the last VIP of the manifest; for the first VIP during the initial announcement rounds, the
+# largest gap between answers (client-side, includes the client's own scheduling) and the longest
+# a request waited for its answer (kernel timestamps of request and reply: the deaf time a
+# client sees), with the count of waits over 5 ms.
 # Usage: speaker_rss.sh BUILD_DIR [COUNTS...]   (root; exit 77 = skipped)
 source "$(dirname "$0")/bench_lib.sh" "$1"
 shift
@@ -24,11 +27,15 @@ L1T_PIDS+=("$minpid")
 sleep 0.3
 l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$CONTROL" 1000 10 >"$L1T_TMP/ctl"
 wait "$minpid" || true  # timeout ends it just after the probe
-read -r _ c_gap c_n <"$L1T_TMP/ctl"
+read -r _ c_gap c_n c_wait c_over c_req <"$L1T_TMP/ctl"
 c_gapm=$(awk -v g="$c_gap" 'BEGIN { printf "%.1f", g / 1e6 }')
-echo "  control: minimal C responder, 1 ms probe for 10 s: $c_n replies, largest gap $c_gapm ms"
+c_waitm=$(awk -v g="$c_wait" 'BEGIN { printf "%.2f", g / 1e6 }')
+echo "  control: minimal C responder, 1 ms probe for 10 s: $c_n replies to $c_req requests," \
+  "largest gap between replies $c_gapm ms, longest wait for a reply $c_waitm ms ($c_over over 5 ms)"
 bench speaker_rss_control_minimal_max_gap "$c_gapm" ms
-printf '  %-6s %-6s %-9s %-9s %-13s %-13s %s\n' VIPs peers RSS_MiB HWM_MiB first_ans_ms last_ans_ms max_gap_ms
+bench speaker_rss_control_minimal_max_wait "$c_waitm" ms
+printf '  %-6s %-6s %-9s %-9s %-13s %-13s %-11s %-12s %s\n' VIPs peers RSS_MiB HWM_MiB first_ans_ms \
+  last_ans_ms max_gap_ms max_wait_ms waits_over_5ms
 for peers in 3 0; do
   for n in "${COUNTS[@]}"; do
     b_manifests "$L1T_TMP/m.yaml" "$n" "$peers"
@@ -48,18 +55,22 @@ for peers in 3 0; do
     B_START=$(b_exec_ns)
     sleep 2  # burst over (the probes ran 20 s)
     rss=$(b_status "$L1T_SPEAKER_PID" VmRSS) hwm=$(b_status "$L1T_SPEAKER_PID" VmHWM)
-    read -r f_ns f_gap f_n <"$L1T_TMP/first"
+    read -r f_ns f_gap f_n f_wait f_over _ <"$L1T_TMP/first"
     read -r l_ns _ _ <"$L1T_TMP/last"
     ms() { [ "$1" -gt 0 ] && awk -v a="$1" -v b="$B_START" 'BEGIN { printf "%.1f", (a - b) / 1e6 }' || echo none; }
     fa=$(ms "$f_ns") la=$(ms "$l_ns")
     gap=$(awk -v g="$f_gap" 'BEGIN { printf "%.1f", g / 1e6 }')
+    wait=$(awk -v g="$f_wait" 'BEGIN { printf "%.2f", g / 1e6 }')
     rssm=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') hwmm=$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')
-    printf '  %-6s %-6s %-9s %-9s %-13s %-13s %s\n' "$n" "$peers" "$rssm" "$hwmm" "$fa" "$la" "$gap"
+    printf '  %-6s %-6s %-9s %-9s %-13s %-13s %-11s %-12s %s\n' "$n" "$peers" "$rssm" "$hwmm" "$fa" \
+      "$la" "$gap" "$wait" "$f_over"
     bench "speaker_rss_${n}_vips_${peers}_peers" "$rssm" MiB
     bench "speaker_hwm_${n}_vips_${peers}_peers" "$hwmm" MiB
     bench "speaker_first_answer_${n}_vips_${peers}_peers" "$fa" ms
     bench "speaker_last_answer_${n}_vips_${peers}_peers" "$la" ms
     bench "speaker_max_answer_gap_${n}_vips_${peers}_peers" "$gap" ms
+    bench "speaker_max_answer_wait_${n}_vips_${peers}_peers" "$wait" ms
+    bench "speaker_answer_waits_over_5ms_${n}_vips_${peers}_peers" "$f_over" count
     l1t_stop_speaker || true
   done
 done
