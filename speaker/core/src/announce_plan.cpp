@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 #include <set>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "l1net/speaker/ranking.hpp"
@@ -99,17 +101,33 @@ struct ServiceView {
   std::set<std::string> serving_nodes;
 };
 
-ServiceView viewService(const manifest::ManifestSet& set, const manifest::Service& svc) {
+// The endpoint slices of each service, by "namespace/name" (the kubernetes.io/service-name
+// label): built once per plan, so that a plan is linear in services plus slices.
+using SlicesByService =
+    std::unordered_map<std::string, std::vector<const manifest::EndpointSlice*>>;
+
+SlicesByService indexSlices(const manifest::ManifestSet& set) {
+  SlicesByService out;
+  for (const auto& slice : set.endpoint_slices) {
+    const auto it = slice.meta.labels.find(std::string(kServiceNameLabel));
+    if (it != slice.meta.labels.end()) {
+      out[slice.meta.ns + "/" + it->second].push_back(&slice);
+    }
+  }
+  return out;
+}
+
+ServiceView viewService(const manifest::ManifestSet& set, const SlicesByService& slices,
+                        const manifest::Service& svc) {
   ServiceView v{.svc = &svc, .key = svc.meta.ns + "/" + svc.meta.name};
   v.any_slices = !set.endpoint_slices.empty();
   v.serving_anywhere = !v.any_slices;
-  for (const auto& slice : set.endpoint_slices) {
-    const auto it = slice.meta.labels.find(std::string(kServiceNameLabel));
-    if (slice.meta.ns != svc.meta.ns || it == slice.meta.labels.end() ||
-        it->second != svc.meta.name) {
-      continue;
-    }
-    for (const auto& ep : slice.endpoints) {
+  const auto mine = slices.find(v.key);
+  if (mine == slices.end()) {
+    return v;
+  }
+  for (const auto* slice : mine->second) {
+    for (const auto& ep : slice->endpoints) {
       if (!endpointServes(ep)) {
         continue;
       }
@@ -307,11 +325,12 @@ AnnouncePlan planAnnouncements(const manifest::ManifestSet& set, std::string_vie
                                const OwnershipPolicy& policy, const AnnounceOptions& options) {
   AnnouncePlan plan;
   plan.node_unknown = findUnknownNode(set, local_node);
+  const auto slices = indexSlices(set);
   for (const auto& svc : set.services) {
     if (!serviceApplies(svc, options)) {
       continue;
     }
-    const ServiceView sv = viewService(set, svc);
+    const ServiceView sv = viewService(set, slices, svc);
     std::vector<net::IpAddress> ips;
     for (const auto& text : serviceIps(svc)) {
       const auto ip = net::parseIp(text);

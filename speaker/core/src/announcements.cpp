@@ -46,6 +46,7 @@ AnnouncementDiff diffAnnouncements(const Announcements& prev,
                                    const std::vector<Link>& links, const InterfaceFilter& filter,
                                    bool subnet_aware, std::chrono::system_clock::time_point now) {
   AnnouncementDiff d;
+  const auto verdicts = classifyLinks(links, filter);
   std::set<net::IpAddress> unrestricted;
   for (const auto& e : announced) {
     auto& a = d.next[e.ip];
@@ -62,7 +63,7 @@ AnnouncementDiff diffAnnouncements(const Announcements& prev,
     std::sort(a.restriction.begin(), a.restriction.end());
     a.restriction.erase(std::unique(a.restriction.begin(), a.restriction.end()),
                         a.restriction.end());
-    a.choice = chooseInterfaces(ip, links, filter, a.restriction, subnet_aware);
+    a.choice = chooseInterfaces(ip, links, verdicts, a.restriction, subnet_aware);
     const auto was = prev.find(ip);
     a.since = was != prev.end() ? was->second.since : now;
     if (was == prev.end() || was->second.choice.ifindexes != a.choice.ifindexes) {

@@ -106,19 +106,36 @@ std::optional<net::Cidr> subnetContaining(const Link& link, const net::IpAddress
 
 }  // namespace
 
+std::vector<LinkVerdict> classifyLinks(const std::vector<Link>& links,
+                                       const InterfaceFilter& filter) {
+  std::vector<LinkVerdict> out;
+  out.reserve(links.size());
+  for (const auto& link : links) {
+    out.push_back(filter.classify(link));
+  }
+  return out;
+}
+
 InterfaceChoice chooseInterfaces(const net::IpAddress& ip, const std::vector<Link>& links,
                                  const InterfaceFilter& filter,
+                                 const std::vector<std::string>& restriction, bool subnet_aware) {
+  return chooseInterfaces(ip, links, classifyLinks(links, filter), restriction, subnet_aware);
+}
+
+InterfaceChoice chooseInterfaces(const net::IpAddress& ip, const std::vector<Link>& links,
+                                 const std::vector<LinkVerdict>& verdicts,
                                  const std::vector<std::string>& restriction, bool subnet_aware) {
   InterfaceChoice choice;
   choice.restricted = !restriction.empty();
   std::vector<const Link*> candidates;
-  for (const auto& link : links) {
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const Link& link = links[i];
     const bool named =
         std::find(restriction.begin(), restriction.end(), link.name) != restriction.end();
     if (choice.restricted && !named) {
       continue;
     }
-    const auto verdict = filter.classify(link);
+    const auto& verdict = verdicts.at(i);
     if (verdict.usability != LinkUsability::kUsable) {
       if (named) {
         auto reason = std::string(usabilityName(verdict.usability));

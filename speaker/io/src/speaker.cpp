@@ -303,7 +303,6 @@ void Speaker::recompute() {
   }
   auto diff = diffAnnouncements(announced_, plan.announced(), links_, filter_,
                                 options_.subnet_aware, std::chrono::system_clock::now());
-  logChanges(diff);
   OwnedSet owned;
   for (const auto& [ip, a] : diff.next) {
     owned.set(ip, a.choice.ifindexes);
@@ -314,6 +313,7 @@ void Speaker::recompute() {
   for (auto& [index, port] : ports_) {
     publishTable(*port);  // from here on the data plane answers only for the new set
   }
+  logChanges(diff);  // after the publish: 10,000 log lines must not delay the first answer
   announced_ = std::move(diff.next);
   tick();  // the first slice of gratuitous rounds goes out now
   for (const auto& j : joins) {

@@ -95,4 +95,14 @@ struct InterfaceChoice {
                                                const std::vector<std::string>& restriction,
                                                bool subnet_aware = true);
 
+// The filter's verdict on each link, in the links' order. For many IPs over the same links,
+// classify once and use the overload below: the exclusion patterns are regexes.
+[[nodiscard]] std::vector<LinkVerdict> classifyLinks(const std::vector<Link>& links,
+                                                     const InterfaceFilter& filter);
+[[nodiscard]] InterfaceChoice chooseInterfaces(const net::IpAddress& ip,
+                                               const std::vector<Link>& links,
+                                               const std::vector<LinkVerdict>& verdicts,
+                                               const std::vector<std::string>& restriction,
+                                               bool subnet_aware);
+
 }  // namespace l1net::speaker
