@@ -14,12 +14,11 @@
  *   arpclient IFACE SRC_IP probe IP EVERY_US SECONDS
  *       Sends a request for IP every EVERY_US until SECONDS passed, and prints: the
  *       CLOCK_REALTIME (ns) of the first reply, or 0 when none came; the largest gap (ns)
- *       between consecutive replies; the count of replies; the longest time (ns) a request sent
- *       answered after the first reply waited for it (-1 when the pairing below fails), and how
- *       many waited over 5 ms; the count of requests. Waits are kernel timestamps on both ends
- *       (the request as it left, the reply as it came); replies are paired with requests in
- *       order, the unanswered ones being the first (sent before the responder listened). The
- *       gap includes this client's own scheduling, the wait does not.
+ *       between consecutive replies; the count of replies; the longest time (ns) a request
+ *       sent after the first reply waited for the next reply, and how many waited over 5 ms; the
+ *       count of requests. Waits are kernel timestamps on both ends (the request as it left,
+ *       the reply as it came), so they do not include this client's own scheduling; the gap
+ *       does.
  *
  * Only sends on IFACE, which the benchmark scripts create inside their own network namespaces.
  */
@@ -342,9 +341,9 @@ static int probe_recv(int rfd, uint32_t ip, int timeout_ms, int64_t* ts_ns) {
 }
 
 static int probe(uint32_t ip, long every_us, double seconds) {
-  /* A second socket (ETH_P_ALL: only those see transmitted frames; the kernel does not loop a
-   * frame back to the socket that sent it) sees our requests as they leave and the replies, with kernel timestamps: a request's wait for its
-   * reply is then measured by the kernel on both ends, not including this client's scheduling. */
+  /* A second socket sees our requests as they leave and the replies as they come, with kernel
+   * timestamps (ETH_P_ALL: only such sockets see transmitted frames, and never the socket that
+   * sent them). */
   const int rfd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)); /* ETH_P_ALL: sees transmits */
   if (rfd < 0) die("socket");
   struct sockaddr_ll sll;
@@ -375,24 +374,23 @@ static int probe(uint32_t ip, long every_us, double seconds) {
     }
     sending = now_ns(CLOCK_MONOTONIC) < end;
   }
-  /* A responder answers in order and nothing is lost on the veth, so the unanswered requests are
-   * the first ones (sent before it listened): reply i answers request (requests - replies + i).
-   * A reply before its paired request disproves that pairing: the wait is then reported as -1. */
+  /* The wait of a request is the time until the next reply after it left: while a responder is
+   * deaf, every request sent waits until it answers again. Requests sent before the first reply
+   * (the start) or with no reply after them (the end) are not counted. */
   int64_t max_gap = 0, max_wait = 0;
   long over_5ms = 0;
-  const long skipped = requests - replies;
-  for (long i = 0; i < replies; i++) {
-    if (i > 0 && rx[i] - rx[i - 1] > max_gap) max_gap = rx[i] - rx[i - 1];
-    if (skipped < 0) continue;
-    const int64_t wait = rx[i] - tx[skipped + i];
-    if (wait < 0) {
-      max_wait = -1;
-      break;
-    }
-    if (i > 0 && wait > max_wait) max_wait = wait; /* the first reply: the start, not deafness */
-    if (i > 0 && wait > 5000000) over_5ms++;
+  for (long i = 1; i < replies; i++) {
+    if (rx[i] - rx[i - 1] > max_gap) max_gap = rx[i] - rx[i - 1];
   }
-  if (skipped < 0) max_wait = -1;
+  long j = 0;
+  for (long i = 0; i < requests && replies > 0; i++) {
+    if (tx[i] <= rx[0]) continue;
+    while (j < replies && rx[j] < tx[i]) j++;
+    if (j == replies) break;
+    const int64_t wait = rx[j] - tx[i];
+    if (wait > max_wait) max_wait = wait;
+    if (wait > 5000000) over_5ms++;
+  }
   printf("%lld %lld %ld %lld %ld %ld\n", (long long)(replies ? rx[0] : 0), (long long)max_gap,
          replies, (long long)max_wait, over_5ms, requests);
   free(tx);
