@@ -59,24 +59,31 @@ static void die(const char* what) {
   exit(1);
 }
 
+/* A packet socket for `protocol` (host order) bound to ifindex, kernel receive timestamps on. */
+static int bound_socket(int protocol) {
+  const int s = socket(AF_PACKET, SOCK_RAW, htons(protocol));
+  if (s < 0) die("socket");
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(protocol);
+  sll.sll_ifindex = ifindex;
+  if (bind(s, (struct sockaddr*)&sll, sizeof sll) != 0) die("bind");
+  int one = 1;
+  setsockopt(s, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+  return s;
+}
+
 static void open_socket(const char* iface) {
-  fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ARP));
-  if (fd < 0) die("socket");
   ifindex = (int)if_nametoindex(iface);
   if (ifindex == 0) die("if_nametoindex");
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", iface);
+  fd = bound_socket(ETH_P_ARP);
   if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) die("SIOCGIFHWADDR");
   memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-  struct sockaddr_ll sll;
-  memset(&sll, 0, sizeof sll);
-  sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(ETH_P_ARP);
-  sll.sll_ifindex = ifindex;
-  if (bind(fd, (struct sockaddr*)&sll, sizeof sll) != 0) die("bind");
   int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   /* Our own requests are not looped back to us: the receiver sees replies only. */
   setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
   int big = 64 << 20;
@@ -344,16 +351,7 @@ static int probe(uint32_t ip, long every_us, double seconds) {
   /* A second socket sees our requests as they leave and the replies as they come, with kernel
    * timestamps (ETH_P_ALL: only such sockets see transmitted frames, and never the socket that
    * sent them). */
-  const int rfd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)); /* ETH_P_ALL: sees transmits */
-  if (rfd < 0) die("socket");
-  struct sockaddr_ll sll;
-  memset(&sll, 0, sizeof sll);
-  sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(ETH_P_ALL);
-  sll.sll_ifindex = ifindex;
-  if (bind(rfd, (struct sockaddr*)&sll, sizeof sll) != 0) die("bind");
-  int one = 1;
-  setsockopt(rfd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+  const int rfd = bound_socket(ETH_P_ALL);
   uint8_t f[FRAME_LEN];
   build_request(f, ip);
   const long cap = (long)(seconds * 1e6 / (double)(every_us > 0 ? every_us : 1)) + 4096;

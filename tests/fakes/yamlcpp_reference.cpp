@@ -128,56 +128,22 @@ bool parseChunk(std::string_view chunk, int first_line, const std::string& file,
 // Bytes of text parsed at once (whole documents; a larger document is parsed alone).
 constexpr std::size_t kChunkBytes = std::size_t{16} * 1024;
 
-// How much of a LoadResult existed before one file was parsed, to take the file back out.
-struct Mark {
-  std::size_t namespaces, services, nodes, endpoint_slices, ingresses, pools, l2, pods, errors,
-      warnings;
-
-  explicit Mark(const LoadResult& r)
-      : namespaces(r.set.namespaces.size()),
-        services(r.set.services.size()),
-        nodes(r.set.nodes.size()),
-        endpoint_slices(r.set.endpoint_slices.size()),
-        ingresses(r.set.ingresses.size()),
-        pools(r.set.pools.size()),
-        l2(r.set.l2_advertisements.size()),
-        pods(r.set.pods.size()),
-        errors(r.errors.size()),
-        warnings(r.warnings.size()) {}
-
-  void rollBack(LoadResult& r) const {
-    const auto cut = [](auto& v, std::size_t n) {
-      v.erase(v.begin() + static_cast<std::ptrdiff_t>(n), v.end());
-    };
-    cut(r.set.namespaces, namespaces);
-    cut(r.set.services, services);
-    cut(r.set.nodes, nodes);
-    cut(r.set.endpoint_slices, endpoint_slices);
-    cut(r.set.ingresses, ingresses);
-    cut(r.set.pools, pools);
-    cut(r.set.l2_advertisements, l2);
-    cut(r.set.pods, pods);
-    cut(r.errors, errors);
-    cut(r.warnings, warnings);
-  }
-};
-
 // Parses every document of one text into result.set; syntax errors go to result.errors.
 // Documents are parsed in slices of whole documents of about kChunkBytes, so that only a small
 // yaml-cpp node tree is alive: a node tree costs ~50x its text, which for a whole 16 MiB file
 // would be close to a gigabyte. (One parse per document would cost a parser set-up per "---":
 // 1,000 empty documents in 4 KB took 330 ms under the fuzzer's sanitizers.) A syntax error
 // anywhere refuses the whole file as one parse of it would: what its earlier documents added
-// (objects, their errors and warnings) is taken back and only the syntax error remains.
+// (objects, their errors and warnings) is taken back and only the syntax error remains
+// (`result` holds this text only).
 void parseInto(std::string_view yaml, const std::string& file, LoadResult& result) {
-  const Mark before(result);
   const auto chunk = [&](std::string_view text, int first_line) {
     const std::size_t errors = result.errors.size();
     if (parseChunk(text, first_line, file, result)) {
       return true;
     }
     auto syntax = std::move(result.errors.at(errors));
-    before.rollBack(result);
+    result = LoadResult{};
     result.errors.push_back(std::move(syntax));
     return false;
   };
