@@ -23,7 +23,7 @@ echo "speaker_rss: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # it shows is what this machine's scheduling costs any user-space responder.
 CONTROL=198.51.100.202
 printf '  %-6s %-6s %-9s %-9s %-13s %-13s %-11s %-12s %-10s %s\n' VIPs peers RSS_MiB HWM_MiB \
-  first_ans_ms last_ans_ms max_gap_ms max_wait_ms waits_>5ms control:max_wait_ms,waits_>5ms
+  first_ans_ms last_ans_ms max_gap_ms max_wait_ms 'waits>5ms' 'control:max_wait_ms,waits>5ms'
 for peers in 3 0; do
   for n in "${COUNTS[@]}"; do
     b_manifests "$L1T_TMP/m.yaml" "$n" "$peers"
