@@ -19,7 +19,7 @@ class Parser {
   explicit Parser(std::string_view text) {
     yaml_parser_initialize(&p_);
     // libyaml reads the bytes in place; it never writes through the pointer.
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,cppcoreguidelines-pro-type-const-cast)
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libyaml takes unsigned bytes
     yaml_parser_set_input_string(&p_, reinterpret_cast<const unsigned char*>(text.data()),
                                  text.size());
   }
@@ -65,9 +65,14 @@ class Event {
   bool filled_ = false;
 };
 
+// libyaml's UTF-8 bytes as text: a NUL-terminated string (anchors), or `length` bytes (scalars).
 std::string_view chars(const yaml_char_t* s) {
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libyaml's UTF-8 bytes
   return s == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(s));
+}
+std::string_view chars(const yaml_char_t* s, std::size_t length) {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libyaml's UTF-8 bytes
+  return {reinterpret_cast<const char*>(s), length};
 }
 
 // yaml-cpp's reading: an empty node is null whatever its tag; "~" and "null" spelled plain only
@@ -77,8 +82,7 @@ bool isNullScalar(const yaml_event_t& e) {
   if (s.style != YAML_PLAIN_SCALAR_STYLE) {
     return false;
   }
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libyaml's UTF-8 bytes
-  const std::string_view v(reinterpret_cast<const char*>(s.value), s.length);
+  const std::string_view v = chars(s.value, s.length);
   return v.empty() || (s.tag == nullptr && (v == "~" || v == "null" || v == "Null" || v == "NULL"));
 }
 
@@ -134,7 +138,8 @@ class Builder {
     return YamlTreeNode(tree_, *root_);
   }
 
-  // Adds one node event; returns an error message or "" (too_deep set for the nesting limit).
+  // Adds one node event; returns the error that ends the stream (an undefined alias, nesting past
+  // max_depth, a document over 4 GiB of text), or nullopt.
   std::optional<YamlStreamError> add(const yaml_event_t& e) {
     switch (e.type) {
       case YAML_SCALAR_EVENT: {
@@ -147,9 +152,7 @@ class Builder {
           }
           n.first = static_cast<std::uint32_t>(tree_.text.size());
           n.size = static_cast<std::uint32_t>(e.data.scalar.length);
-          // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libyaml's UTF-8 bytes
-          tree_.text.append(reinterpret_cast<const char*>(e.data.scalar.value),
-                            e.data.scalar.length);
+          tree_.text.append(chars(e.data.scalar.value, e.data.scalar.length));
         }
         const auto index = push(n);
         anchor(chars(e.data.scalar.anchor), index);
