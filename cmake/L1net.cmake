@@ -67,6 +67,11 @@ function(l1net_add_executable name)
   if(L1NET_HAVE_RELR)
     target_link_options(${name} PRIVATE LINKER:-z,pack-relative-relocs)
   endif()
+  # The C++ runtime too, once no shared library needs libstdc++.so (L1NET_STATIC_DEPS): glibc
+  # stays the only shared object. Not with the sanitizers, whose runtimes expect the shared one.
+  if(L1NET_STATIC_DEPS AND NOT L1NET_SANITIZE)
+    target_link_options(${name} PRIVATE -static-libstdc++ -static-libgcc)
+  endif()
 endfunction()
 
 # l1net_add_test(name SOURCES ... DEPS ... [LABEL unit|integration])
