@@ -232,7 +232,7 @@ class Speaker {
   InterfaceFilter filter_;
   std::shared_ptr<const OwnershipPolicy> policy_;
 
-  manifest::ManifestSet manifests_;  // slimForSpeaker()
+  SpeakerModel manifests_;  // slimForSpeaker()
   std::vector<Link> links_;
   OwnedSet owned_;
   Announcements announced_;
