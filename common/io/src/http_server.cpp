@@ -1,5 +1,11 @@
 #include "l1net/io/http_server.hpp"
 
+// GCC 12 at -O2 reports -Wmismatched-new-delete for Asio's coroutine frames (awaitable_frame_base
+// has a matching class-specific operator new/delete: a GCC 12 false positive on coroutines).
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 #include <algorithm>
 #include <array>
 #include <exception>

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -73,7 +74,43 @@ bool endpointServes(const manifest::Endpoint& ep) {
   return !c.ready || *c.ready || (c.serving && *c.serving);
 }
 
-const manifest::Node* findNode(const manifest::ManifestSet& set, std::string_view name) {
+// The planner reads either a full manifest::ManifestSet or the speaker's SpeakerModel, through
+// these accessors; everything else is the same code (templates instantiated for both below).
+const std::string& nsOf(const manifest::Service& s) { return s.meta.ns; }
+const std::string& nsOf(const ModelService& s) { return s.ns; }
+const std::string& nameOf(const manifest::Service& s) { return s.meta.name; }
+const std::string& nameOf(const ModelService& s) { return s.name; }
+const manifest::Labels& labelsOf(const manifest::Service& s) { return s.meta.labels; }
+const manifest::Labels& labelsOf(const ModelService& s) { return s.labels; }
+bool isLoadBalancer(const manifest::Service& s) {
+  return s.type == manifest::ServiceType::kLoadBalancer;
+}
+bool isLoadBalancer(const ModelService& /*s*/) { return true; }  // slimForSpeaker kept only those
+const std::string& nsOf(const manifest::EndpointSlice& e) { return e.meta.ns; }
+const std::string& nsOf(const ModelEndpointSlice& e) { return e.ns; }
+const std::string* serviceNameOf(const manifest::EndpointSlice& e) {
+  const auto it = e.meta.labels.find(std::string(kServiceNameLabel));
+  return it == e.meta.labels.end() ? nullptr : &it->second;
+}
+const std::string* serviceNameOf(const ModelEndpointSlice& e) {
+  return e.service_name ? &*e.service_name : nullptr;
+}
+
+std::vector<std::string> parseIpList(std::string_view rest) {
+  std::vector<std::string> out;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto item = trim(rest.substr(0, comma));
+    if (!item.empty()) {
+      out.emplace_back(item);
+    }
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+template <class Set>
+const manifest::Node* findNode(const Set& set, std::string_view name) {
   const auto it = std::find_if(set.nodes.begin(), set.nodes.end(),
                                [&](const manifest::Node& n) { return n.meta.name == name; });
   return it == set.nodes.end() ? nullptr : &*it;
@@ -93,8 +130,9 @@ bool nodeExcluded(const manifest::Node* node, const AnnounceOptions& options) {
 }
 
 // Everything about one service that does not depend on the IP.
+template <class Svc>
 struct ServiceView {
-  const manifest::Service* svc = nullptr;
+  const Svc* svc = nullptr;
   std::string key;
   bool serving_anywhere = false;
   bool any_slices = false;
@@ -103,23 +141,21 @@ struct ServiceView {
 
 // The endpoint slices of each service, by "namespace/name" (the kubernetes.io/service-name
 // label): built once per plan, so that a plan is linear in services plus slices.
-using SlicesByService =
-    std::unordered_map<std::string, std::vector<const manifest::EndpointSlice*>>;
-
-SlicesByService indexSlices(const manifest::ManifestSet& set) {
-  SlicesByService out;
+template <class Set>
+auto indexSlices(const Set& set) {
+  using Slice = typename std::decay_t<decltype(set.endpoint_slices)>::value_type;
+  std::unordered_map<std::string, std::vector<const Slice*>> out;
   for (const auto& slice : set.endpoint_slices) {
-    const auto it = slice.meta.labels.find(std::string(kServiceNameLabel));
-    if (it != slice.meta.labels.end()) {
-      out[slice.meta.ns + "/" + it->second].push_back(&slice);
+    if (const std::string* service_name = serviceNameOf(slice)) {
+      out[nsOf(slice) + "/" + *service_name].push_back(&slice);
     }
   }
   return out;
 }
 
-ServiceView viewService(const manifest::ManifestSet& set, const SlicesByService& slices,
-                        const manifest::Service& svc) {
-  ServiceView v{.svc = &svc, .key = svc.meta.ns + "/" + svc.meta.name};
+template <class Set, class Svc, class SliceIndex>
+ServiceView<Svc> viewService(const Set& set, const SliceIndex& slices, const Svc& svc) {
+  ServiceView<Svc> v{.svc = &svc, .key = nsOf(svc) + "/" + nameOf(svc)};
   v.any_slices = !set.endpoint_slices.empty();
   v.serving_anywhere = !v.any_slices;
   const auto mine = slices.find(v.key);
@@ -147,7 +183,8 @@ struct NodeCheck {
   bool all_interfaces = false;
 };
 
-NodeCheck checkNode(const manifest::ManifestSet& set, const ServiceView& sv,
+template <class Set, class Svc>
+NodeCheck checkNode(const Set& set, const ServiceView<Svc>& sv,
                     const std::vector<const manifest::L2Advertisement*>& ads,
                     std::string_view node_name, const AnnounceOptions& options) {
   NodeCheck out;
@@ -181,15 +218,15 @@ NodeCheck checkNode(const manifest::ManifestSet& set, const ServiceView& sv,
   return out;
 }
 
-bool serviceApplies(const manifest::Service& svc, const AnnounceOptions& options) {
-  return svc.type == manifest::ServiceType::kLoadBalancer &&
-         svc.load_balancer_class == options.load_balancer_class;
+template <class Svc>
+bool serviceApplies(const Svc& svc, const AnnounceOptions& options) {
+  return isLoadBalancer(svc) && svc.load_balancer_class == options.load_balancer_class;
 }
 
-AnnounceEntry decide(const manifest::ManifestSet& set, const ServiceView& sv,
-                     const net::IpAddress& ip, std::string_view ranking_key,
-                     std::string_view local_node, const OwnershipPolicy& policy,
-                     const AnnounceOptions& options) {
+template <class Set, class Svc>
+AnnounceEntry decide(const Set& set, const ServiceView<Svc>& sv, const net::IpAddress& ip,
+                     std::string_view ranking_key, std::string_view local_node,
+                     const OwnershipPolicy& policy, const AnnounceOptions& options) {
   AnnounceEntry e{.ip = ip, .service = sv.key};
   const auto pool =
       std::find_if(set.pools.begin(), set.pools.end(),
@@ -202,7 +239,7 @@ AnnounceEntry decide(const manifest::ManifestSet& set, const ServiceView& sv,
   std::vector<const manifest::L2Advertisement*> ads;
   for (const auto& ad : set.l2_advertisements) {
     if (adSelectsPool(ad, *pool) &&
-        (ad.service_selectors.empty() || anyMatches(ad.service_selectors, sv.svc->meta.labels))) {
+        (ad.service_selectors.empty() || anyMatches(ad.service_selectors, labelsOf(*sv.svc)))) {
       ads.push_back(&ad);
     }
   }
@@ -286,29 +323,30 @@ std::vector<std::string> serviceIps(const manifest::Service& svc) {
   return out;
 }
 
+std::vector<std::string> serviceIps(const ModelService& svc) { return svc.ingress_ips; }
+
 std::vector<std::string> requestedIps(const manifest::Service& svc) {
   if (!svc.load_balancer_ip.empty()) {
     return {svc.load_balancer_ip};
   }
-  std::vector<std::string> out;
   const auto it = svc.meta.annotations.find(std::string(kIpsAnnotation));
   if (it == svc.meta.annotations.end()) {
-    return out;
+    return {};
   }
-  std::string_view rest = it->second;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const auto item = trim(rest.substr(0, comma));
-    if (!item.empty()) {
-      out.emplace_back(item);
-    }
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-  }
-  return out;
+  return parseIpList(it->second);
 }
 
-std::optional<UnknownNode> findUnknownNode(const manifest::ManifestSet& set,
-                                           std::string_view local_node) {
+std::vector<std::string> requestedIps(const ModelService& svc) {
+  if (!svc.load_balancer_ip.empty()) {
+    return {svc.load_balancer_ip};
+  }
+  return parseIpList(svc.ips_annotation);
+}
+
+namespace {
+
+template <class Set>
+std::optional<UnknownNode> findUnknownNodeIn(const Set& set, std::string_view local_node) {
   if (set.nodes.empty() || findNode(set, local_node) != nullptr) {
     return std::nullopt;
   }
@@ -321,16 +359,17 @@ std::optional<UnknownNode> findUnknownNode(const manifest::ManifestSet& set,
   return out;
 }
 
-AnnouncePlan planAnnouncements(const manifest::ManifestSet& set, std::string_view local_node,
-                               const OwnershipPolicy& policy, const AnnounceOptions& options) {
+template <class Set>
+AnnouncePlan planIn(const Set& set, std::string_view local_node, const OwnershipPolicy& policy,
+                    const AnnounceOptions& options) {
   AnnouncePlan plan;
-  plan.node_unknown = findUnknownNode(set, local_node);
+  plan.node_unknown = findUnknownNodeIn(set, local_node);
   const auto slices = indexSlices(set);
   for (const auto& svc : set.services) {
     if (!serviceApplies(svc, options)) {
       continue;
     }
-    const ServiceView sv = viewService(set, slices, svc);
+    const auto sv = viewService(set, slices, svc);
     std::vector<net::IpAddress> ips;
     for (const auto& text : serviceIps(svc)) {
       const auto ip = net::parseIp(text);
@@ -364,10 +403,10 @@ AnnouncePlan planAnnouncements(const manifest::ManifestSet& set, std::string_vie
   return plan;
 }
 
-AnnounceEntry explainIp(const manifest::ManifestSet& set, std::string_view local_node,
-                        const net::IpAddress& ip, const OwnershipPolicy& policy,
-                        const AnnounceOptions& options) {
-  const auto plan = planAnnouncements(set, local_node, policy, options);
+template <class Set>
+AnnounceEntry explainIn(const Set& set, std::string_view local_node, const net::IpAddress& ip,
+                        const OwnershipPolicy& policy, const AnnounceOptions& options) {
+  const auto plan = planIn(set, local_node, policy, options);
   std::optional<AnnounceEntry> first;
   std::optional<AnnounceEntry> requested;  // an IP assigned elsewhere explains better
   for (const auto& e : plan.entries) {
@@ -389,6 +428,39 @@ AnnounceEntry explainIp(const manifest::ManifestSet& set, std::string_view local
     return *requested;
   }
   return {.ip = ip, .reason = AnnounceReason::kNoService};
+}
+
+}  // namespace
+
+std::optional<UnknownNode> findUnknownNode(const manifest::ManifestSet& set,
+                                           std::string_view local_node) {
+  return findUnknownNodeIn(set, local_node);
+}
+
+std::optional<UnknownNode> findUnknownNode(const SpeakerModel& model, std::string_view local_node) {
+  return findUnknownNodeIn(model, local_node);
+}
+
+AnnouncePlan planAnnouncements(const manifest::ManifestSet& set, std::string_view local_node,
+                               const OwnershipPolicy& policy, const AnnounceOptions& options) {
+  return planIn(set, local_node, policy, options);
+}
+
+AnnouncePlan planAnnouncements(const SpeakerModel& model, std::string_view local_node,
+                               const OwnershipPolicy& policy, const AnnounceOptions& options) {
+  return planIn(model, local_node, policy, options);
+}
+
+AnnounceEntry explainIp(const manifest::ManifestSet& set, std::string_view local_node,
+                        const net::IpAddress& ip, const OwnershipPolicy& policy,
+                        const AnnounceOptions& options) {
+  return explainIn(set, local_node, ip, policy, options);
+}
+
+AnnounceEntry explainIp(const SpeakerModel& model, std::string_view local_node,
+                        const net::IpAddress& ip, const OwnershipPolicy& policy,
+                        const AnnounceOptions& options) {
+  return explainIn(model, local_node, ip, policy, options);
 }
 
 }  // namespace l1net::speaker

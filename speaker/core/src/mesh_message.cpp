@@ -1,12 +1,9 @@
 #include "l1net/speaker/mesh_message.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <string>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "l1net/speaker/sha256.hpp"
 
 namespace l1net::speaker {
 namespace {
@@ -39,21 +36,10 @@ void store64(std::vector<std::uint8_t>& out, std::uint64_t v) {
   }
 }
 
-// HMAC-SHA256 of data under key (an empty key in insecure mode); nullopt if OpenSSL fails, which
-// callers treat as a failed verification (fail closed). OpenSSL wants a non-null key pointer even
-// for length 0, so the empty key points at a dummy byte.
-std::optional<std::array<std::uint8_t, kMeshMacSize>> mac(const MeshKey& key,
-                                                          std::span<const std::uint8_t> data) {
-  static constexpr std::uint8_t kEmpty = 0;
-  std::array<std::uint8_t, kMeshMacSize> out{};
-  unsigned len = 0;
-  const void* key_ptr = key.bytes.empty() ? &kEmpty : key.bytes.data();
-  const auto* ok = HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.bytes.size()), data.data(),
-                        data.size(), out.data(), &len);
-  if (ok == nullptr || len != kMeshMacSize) {
-    return std::nullopt;
-  }
-  return out;
+// HMAC-SHA256 of data under key (the empty key in insecure mode).
+Sha256Digest mac(const MeshKey& key, std::span<const std::uint8_t> data) {
+  static_assert(std::tuple_size_v<Sha256Digest> == kMeshMacSize);
+  return hmacSha256(key.bytes, data);
 }
 
 }  // namespace
@@ -158,10 +144,7 @@ Result<std::vector<std::uint8_t>> encodeMeshMessage(const MeshMessage& msg, cons
     store64(out, v);
   }
   const auto m = mac(key, out);
-  if (!m) {
-    return Errc::kUnsupported;
-  }
-  out.insert(out.end(), m->begin(), m->end());
+  out.insert(out.end(), m.begin(), m.end());
   return out;
 }
 
@@ -209,9 +192,7 @@ Result<MeshMessage> decodeMeshMessage(std::span<const std::uint8_t> in, const Me
   if (((flags & kFlagInsecure) != 0) != key.insecure()) {
     return MeshDrop::kAuthMismatch;
   }
-  const auto want = mac(key, in.first(mac_at));
-  if (!want ||
-      CRYPTO_memcmp(want->data(), in.subspan(mac_at, kMeshMacSize).data(), kMeshMacSize) != 0) {
+  if (!constantTimeEqual(mac(key, in.first(mac_at)), in.subspan(mac_at, kMeshMacSize))) {
     return MeshDrop::kForged;
   }
   const auto type = in[5];

@@ -1,27 +1,17 @@
 #include "l1net/speaker/ranking.hpp"
 
 #include <algorithm>
-#include <memory>
-#include <stdexcept>
 
-#include <openssl/evp.h>
+#include "l1net/speaker/sha256.hpp"
 
 namespace l1net::speaker {
 
 Sha256Digest nodeIpDigest(std::string_view node, std::string_view ip) {
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                    &EVP_MD_CTX_free);
-  Sha256Digest out{};
-  unsigned int len = 0;
-  constexpr std::string_view kSep = "#";
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), node.data(), node.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), kSep.data(), kSep.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), ip.data(), ip.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != out.size()) {
-    throw std::runtime_error("OpenSSL SHA-256 failed");  // broken invariant, not input
-  }
-  return out;
+  Sha256 h;
+  h.update(node);
+  h.update("#");
+  h.update(ip);
+  return h.finish();
 }
 
 std::vector<std::string> rankNodes(std::string_view ip, std::vector<Candidate> candidates) {

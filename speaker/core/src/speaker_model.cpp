@@ -9,49 +9,57 @@ namespace {
 constexpr std::string_view kIpsAnnotation = "metallb.io/loadBalancerIPs";
 constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
 
-manifest::ObjectMeta slimMeta(const manifest::ObjectMeta& m, bool labels) {
+manifest::ObjectMeta slimMeta(const manifest::ObjectMeta& m) {
   manifest::ObjectMeta out;
   out.name = m.name;
   out.ns = m.ns;
-  if (labels) {
-    out.labels = m.labels;
-  }
+  out.labels = m.labels;
   return out;
 }
 
 }  // namespace
 
-manifest::ManifestSet slimForSpeaker(const manifest::ManifestSet& set) {
-  manifest::ManifestSet out;
+SpeakerModel slimForSpeaker(const manifest::ManifestSet& set) {
+  SpeakerModel out;
+  std::size_t lb = 0;
+  for (const auto& s : set.services) {
+    lb += s.type == manifest::ServiceType::kLoadBalancer ? 1 : 0;
+  }
+  out.services.reserve(lb);
   for (const auto& s : set.services) {
     if (s.type != manifest::ServiceType::kLoadBalancer) {
       continue;
     }
-    manifest::Service slim;
-    slim.meta = slimMeta(s.meta, true);
+    ModelService slim{.ns = s.meta.ns,
+                      .name = s.meta.name,
+                      .labels = s.meta.labels,
+                      .load_balancer_ip = s.load_balancer_ip,
+                      .ips_annotation = {},
+                      .load_balancer_class = s.load_balancer_class,
+                      .external_traffic_policy = s.external_traffic_policy,
+                      .ingress_ips = {}};
     if (const auto it = s.meta.annotations.find(std::string(kIpsAnnotation));
         it != s.meta.annotations.end()) {
-      slim.meta.annotations.emplace(it->first, it->second);
+      slim.ips_annotation = it->second;
     }
-    slim.type = s.type;
-    slim.load_balancer_ip = s.load_balancer_ip;
-    slim.load_balancer_class = s.load_balancer_class;
-    slim.external_traffic_policy = s.external_traffic_policy;
-    slim.ingress = s.ingress;
+    for (const auto& ing : s.ingress) {
+      if (!ing.ip.empty()) {
+        slim.ingress_ips.push_back(ing.ip);
+      }
+    }
     out.services.push_back(std::move(slim));
   }
-  out.services.shrink_to_fit();
   out.nodes.reserve(set.nodes.size());
   for (const auto& n : set.nodes) {
     out.nodes.push_back(manifest::Node{
-        .meta = slimMeta(n.meta, true), .conditions = n.conditions, .addresses = n.addresses});
+        .meta = slimMeta(n.meta), .conditions = n.conditions, .addresses = n.addresses});
   }
+  out.endpoint_slices.reserve(set.endpoint_slices.size());
   for (const auto& e : set.endpoint_slices) {
-    const auto it = e.meta.labels.find(std::string(kServiceNameLabel));
-    manifest::EndpointSlice slim;
-    slim.meta = slimMeta(e.meta, false);
-    if (it != e.meta.labels.end()) {
-      slim.meta.labels.emplace(it->first, it->second);
+    ModelEndpointSlice slim{.ns = e.meta.ns, .service_name = std::nullopt, .endpoints = {}};
+    if (const auto it = e.meta.labels.find(std::string(kServiceNameLabel));
+        it != e.meta.labels.end()) {
+      slim.service_name = it->second;
     }
     slim.endpoints.reserve(e.endpoints.size());
     for (const auto& ep : e.endpoints) {
@@ -60,7 +68,6 @@ manifest::ManifestSet slimForSpeaker(const manifest::ManifestSet& set) {
     }
     out.endpoint_slices.push_back(std::move(slim));
   }
-  out.endpoint_slices.shrink_to_fit();
   out.pools = set.pools;
   out.l2_advertisements = set.l2_advertisements;
   return out;

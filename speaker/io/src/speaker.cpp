@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
+#include "l1net/io/heap.hpp"
 #include "l1net/metrics/registry.hpp"
 #include "l1net/speaker/gratuitous.hpp"
 #include "l1net/speaker/io/snapshot.hpp"
@@ -324,6 +325,23 @@ void Speaker::recompute() {
   if (on_announced_) {
     on_announced_(announced_);
   }
+  releaseHeapSoon();
+}
+
+void Speaker::releaseHeapSoon() {
+  if (trim_posted_) {
+    return;
+  }
+  // After what is already queued (the gratuitous slices, replies waiting): a recompute frees the
+  // previous plan, diff, tables and counters, ~1 MiB at 1,000 VIPs, which glibc would otherwise
+  // keep resident between the live blocks.
+  trim_posted_ = true;
+  asio::post(ex_, [t = timer_] {
+    if (t->owner != nullptr) {
+      t->owner->trim_posted_ = false;
+      io::releaseFreedHeap();
+    }
+  });
 }
 
 void Speaker::logChanges(const AnnouncementDiff& diff) const {

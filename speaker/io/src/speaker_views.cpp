@@ -120,8 +120,8 @@ json::value Speaker::explain(const net::IpAddress& ip) const {
       break;
     case AnnounceReason::kNoServingEndpoints: {
       const bool local = std::any_of(
-          manifests_.services.begin(), manifests_.services.end(), [&](const manifest::Service& s) {
-            return s.meta.ns + "/" + s.meta.name == entry.service &&
+          manifests_.services.begin(), manifests_.services.end(), [&](const ModelService& s) {
+            return s.ns + "/" + s.name == entry.service &&
                    s.external_traffic_policy == manifest::TrafficPolicy::kLocal;
           });
       why = local ? svc + " has no serving endpoint on node " + options_.node +

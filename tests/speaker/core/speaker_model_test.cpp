@@ -160,6 +160,29 @@ TEST_CASE("slimForSpeaker plans exactly as the full snapshot") {
   }
 }
 
+TEST_CASE("slimForSpeaker keeps the requested IPs and the class") {
+  auto loaded = manifest::loadManifestText(
+      head() +
+          "---\napiVersion: v1\nkind: Service\nmetadata: {name: r, namespace: web, annotations: "
+          "{metallb.io/loadBalancerIPs: \"198.51.100.201, 198.51.100.202\"}}\nspec:\n  type: "
+          "LoadBalancer\n  loadBalancerClass: x/y\n  externalTrafficPolicy: Local\n  ports: "
+          "[{port: 80, protocol: TCP}]\n" +
+          service("s", "198.51.100.203", "  loadBalancerIP: 198.51.100.203\n"),
+      "case.yaml");
+  REQUIRE(loaded.ok());
+  const auto slim = slimForSpeaker(loaded.set);
+  REQUIRE(slim.services.size() == 2);
+  const auto& r = slim.services[0];
+  CHECK(r.ips_annotation == "198.51.100.201, 198.51.100.202");
+  CHECK(r.load_balancer_class == "x/y");
+  CHECK(r.external_traffic_policy == manifest::TrafficPolicy::kLocal);
+  CHECK(r.ingress_ips.empty());
+  CHECK(requestedIps(r) == std::vector<std::string>{"198.51.100.201", "198.51.100.202"});
+  CHECK(requestedIps(slim.services[1]) == std::vector<std::string>{"198.51.100.203"});
+  CHECK(requestedIps(r) == requestedIps(loaded.set.services[0]));
+  CHECK(serviceIps(slim.services[1]) == serviceIps(loaded.set.services[1]));
+}
+
 TEST_CASE("slimForSpeaker drops what the speaker never reads") {
   auto loaded = manifest::loadManifestText(
       head() + service("a", "198.51.100.200", "", "{expose: l2}", "node-a") +
@@ -170,16 +193,14 @@ TEST_CASE("slimForSpeaker drops what the speaker never reads") {
   const auto slim = slimForSpeaker(loaded.set);
   REQUIRE(slim.services.size() == 1);  // the ClusterIP service is gone
   const auto& svc = slim.services.front();
-  CHECK(svc.meta.name == "a");
-  CHECK(svc.meta.labels == manifest::Labels{{"expose", "l2"}});
-  CHECK(svc.meta.annotations.empty());  // owner: team-a
-  CHECK(svc.meta.field_lines.empty());
-  CHECK(svc.ports.empty());
-  CHECK(svc.selector.empty());
-  CHECK(svc.ingress.size() == 1);
+  CHECK(svc.ns == "web");
+  CHECK(svc.name == "a");
+  CHECK(svc.labels == manifest::Labels{{"expose", "l2"}});
+  CHECK(svc.ips_annotation.empty());  // owner: team-a is not kept
+  CHECK(svc.ingress_ips == std::vector<std::string>{"198.51.100.200"});
   REQUIRE(slim.endpoint_slices.size() == 1);
-  CHECK(slim.endpoint_slices.front().meta.labels ==
-        manifest::Labels{{"kubernetes.io/service-name", "a"}});
+  CHECK(slim.endpoint_slices.front().ns == "web");
+  CHECK(slim.endpoint_slices.front().service_name == "a");
   REQUIRE(slim.endpoint_slices.front().endpoints.size() == 1);
   CHECK(slim.endpoint_slices.front().endpoints.front().addresses.empty());
   CHECK(slim.endpoint_slices.front().endpoints.front().node_name == "node-a");

@@ -44,6 +44,7 @@
 #include "l1net/manifest/objects.hpp"
 #include "l1net/net/address.hpp"
 #include "l1net/speaker/ownership_policy.hpp"
+#include "l1net/speaker/speaker_model.hpp"
 
 namespace l1net::speaker {
 
@@ -91,6 +92,8 @@ struct UnknownNode {
 // Pure check used by planAnnouncements: nullopt when the node is known or there are no Nodes.
 [[nodiscard]] std::optional<UnknownNode> findUnknownNode(const manifest::ManifestSet& set,
                                                          std::string_view local_node);
+[[nodiscard]] std::optional<UnknownNode> findUnknownNode(const SpeakerModel& model,
+                                                         std::string_view local_node);
 
 struct AnnouncePlan {
   std::vector<AnnounceEntry> entries;  // one per (service, IP): services in load order
@@ -103,18 +106,27 @@ struct AnnouncePlan {
 // The assigned LoadBalancer IP texts of a service: status.loadBalancer.ingress[].ip (not
 // validated).
 [[nodiscard]] std::vector<std::string> serviceIps(const manifest::Service& svc);
+[[nodiscard]] std::vector<std::string> serviceIps(const ModelService& svc);
 // The requested IP texts: spec.loadBalancerIP, else the metallb.io/loadBalancerIPs annotation
 // (comma list), trimmed (not validated).
 [[nodiscard]] std::vector<std::string> requestedIps(const manifest::Service& svc);
+[[nodiscard]] std::vector<std::string> requestedIps(const ModelService& svc);
 
+// Over a full snapshot or the speaker's slim model (speaker_model.hpp): the same plan.
 [[nodiscard]] AnnouncePlan planAnnouncements(const manifest::ManifestSet& set,
                                              std::string_view local_node,
+                                             const OwnershipPolicy& policy,
+                                             const AnnounceOptions& options = {});
+[[nodiscard]] AnnouncePlan planAnnouncements(const SpeakerModel& model, std::string_view local_node,
                                              const OwnershipPolicy& policy,
                                              const AnnounceOptions& options = {});
 
 // The entry for one IP (speakerctl explain). The first service carrying it wins, preferring an
 // announced entry; kNoService when no service carries it.
 [[nodiscard]] AnnounceEntry explainIp(const manifest::ManifestSet& set, std::string_view local_node,
+                                      const net::IpAddress& ip, const OwnershipPolicy& policy,
+                                      const AnnounceOptions& options = {});
+[[nodiscard]] AnnounceEntry explainIp(const SpeakerModel& model, std::string_view local_node,
                                       const net::IpAddress& ip, const OwnershipPolicy& policy,
                                       const AnnounceOptions& options = {});
 

@@ -36,7 +36,7 @@
 // nothing. A receiver accepts a message only when both ends are in the same mode: a keyed
 // receiver drops insecure messages, an insecure receiver drops keyed ones (kAuthMismatch), so one
 // misconfigured node cannot join (or be joined to) an authenticated mesh. MACs are compared in
-// constant time (CRYPTO_memcmp).
+// constant time (constantTimeEqual, sha256.hpp).
 //
 // Contract: pure (no I/O, clocks or logging); decodeMeshMessage never reads outside its input.
 #pragma once
@@ -137,8 +137,7 @@ struct MeshKey {
                                                                   const MeshKey& key);
 
 // Parses and authenticates one datagram. Checks in this order: size, magic, version, lengths,
-// exact size, flags, auth mode, MAC, type. Errors are MeshDrop values (kTruncated .. kForged);
-// an OpenSSL failure counts as kForged (fail closed).
+// exact size, flags, auth mode, MAC, type. Errors are MeshDrop values (kTruncated .. kForged).
 [[nodiscard]] Result<MeshMessage> decodeMeshMessage(std::span<const std::uint8_t> in,
                                                     const MeshKey& key);
 

@@ -1,7 +1,7 @@
 // MetalLB's L2 ownership order (speaker/layer2_controller.go ShouldAnnounce): candidates sorted by
 // preference score descending, then by sha256(nodeName + "#" + ip) ascending bytewise; the first
 // one announces. `ip` is the text of the service's first LoadBalancer IP (Go's net.IP.String()),
-// so every IP of a shared or dual-stack service lands on the same node. Pure; OpenSSL EVP SHA-256.
+// so every IP of a shared or dual-stack service lands on the same node. Pure (sha256.hpp).
 #pragma once
 
 #include <array>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "l1net/manifest/objects.hpp"
+#include "l1net/speaker/sha256.hpp"
 
 namespace l1net::speaker {
 
@@ -20,8 +21,6 @@ struct Candidate {
   std::int64_t preference = 0;  // sum of matching preferredNodeSelectors weights
   friend bool operator==(const Candidate&, const Candidate&) = default;
 };
-
-using Sha256Digest = std::array<std::uint8_t, 32>;
 
 // sha256(node + "#" + ip).
 [[nodiscard]] Sha256Digest nodeIpDigest(std::string_view node, std::string_view ip);

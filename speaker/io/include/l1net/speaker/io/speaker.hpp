@@ -220,6 +220,7 @@ class Speaker {
   void joinGroup(Port& port, const net::Ipv6Address& group);
   void leaveGroup(Port& port, const net::Ipv6Address& group);
   void rearm();
+  void releaseHeapSoon();  // malloc_trim once the handlers already queued have run
   [[nodiscard]] const Link* findLink(int ifindex) const;
   [[nodiscard]] std::string linkName(int ifindex) const;
 
@@ -231,7 +232,7 @@ class Speaker {
   InterfaceFilter filter_;
   std::shared_ptr<const OwnershipPolicy> policy_;
 
-  manifest::ManifestSet manifests_;  // slimForSpeaker()
+  SpeakerModel manifests_;  // slimForSpeaker()
   std::vector<Link> links_;
   OwnedSet owned_;
   Announcements announced_;
@@ -243,6 +244,7 @@ class Speaker {
   std::optional<UnknownNode> node_unknown_;  // --node matches none of the Node objects
   bool stopped_ = false;
   bool slice_posted_ = false;  // a sendPending() slice is queued on the executor
+  bool trim_posted_ = false;   // a releaseHeapSoon() trim is queued on the executor
 
   struct Timer;
   std::shared_ptr<Timer> timer_;
