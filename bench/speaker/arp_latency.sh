@@ -16,7 +16,7 @@ b_wait_announced "$VIP"
 sleep 2.5  # past the gratuitous burst
 l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" latency "$ROUNDS" "$VIP" "$B_NODE_IP" \
   >"$L1T_TMP/spk.txt"
-l1t_node taskset -c 1 "$B_MINRESP" eth-node "$MINVIP" &
+l1t_node chrt -f 10 taskset -c 1 "$B_MINRESP" eth-node "$MINVIP" &
 L1T_PIDS+=($!)
 sleep 0.3
 l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" latency "$ROUNDS" "$MINVIP" "$B_NODE_IP" \

@@ -19,7 +19,7 @@ FIRST=198.51.100.200
 LAST=198.51.100.201
 echo "speaker_rss: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # Control, side by side with every row: a minimal C responder (one blocking recvfrom per frame,
-# no other work) on the speaker's CPU answers CONTROL, probed the same way in the same 20 s. What
+# no other work) on the speaker's CPU, at the speaker's responder priority (SCHED_FIFO 10), answers CONTROL, probed the same way in the same 20 s. What
 # it shows is what this machine's scheduling costs any user-space responder.
 CONTROL=198.51.100.202
 printf '  %-6s %-6s %-9s %-9s %-13s %-13s %-11s %-12s %-10s %s\n' VIPs peers RSS_MiB HWM_MiB \
@@ -30,7 +30,7 @@ for peers in 3 0; do
     flags=()
     names=(node-b node-c node-d)
     for p in $(seq 0 $((peers - 1))); do flags+=(--mesh-peer "${names[$p]}=198.51.100.$((20 + p))"); done
-    l1t_node timeout 21 taskset -c 1 "$B_MINRESP" eth-node "$CONTROL" &
+    l1t_node timeout 21 chrt -f 10 taskset -c 1 "$B_MINRESP" eth-node "$CONTROL" &
     L1T_PIDS+=("$!")
     # Probes start first: they measure from exec to the first reply (kernel receive time).
     l1t_client "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$CONTROL" 1000 20 >"$L1T_TMP/ctl" &
@@ -47,6 +47,7 @@ for peers in 3 0; do
     B_START=$(b_exec_ns)
     sleep 2  # burst over (the probes ran 20 s)
     rss=$(b_status "$L1T_SPEAKER_PID" VmRSS) hwm=$(b_status "$L1T_SPEAKER_PID" VmHWM)
+    if [ -n "${L1NET_BENCH_SMAPS:-}" ]; then cp "/proc/$L1T_SPEAKER_PID/smaps" "$L1NET_BENCH_SMAPS.$n.$peers"; fi
     read -r f_ns f_gap f_n f_wait f_over _ <"$L1T_TMP/first"
     read -r l_ns _ _ <"$L1T_TMP/last"
     read -r _ _ _ c_wait c_over _ <"$L1T_TMP/ctl"

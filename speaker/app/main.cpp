@@ -120,8 +120,15 @@ int main(int argc, char** argv) {
 
   // The responders answer from a thread of their own: loads, recomputes and gratuitous rounds on
   // this thread never make them wait.
-  speaker::ResponderThread responder;
+  speaker::ResponderThread responder(static_cast<int>(flags.responder_priority));
+  if (flags.responder_priority > 0 && !responder.realtime()) {
+    log->warn(
+        "responder thread: {}; answers may wait for a busy CPU's time slice (grant "
+        "CAP_SYS_NICE or LimitRTPRIO={}, or --responder-priority 0 to silence this)",
+        responder.scheduling(), flags.responder_priority);
+  }
   options.responder = responder.executor();
+  options.responder_scheduling = responder.scheduling();
   speaker::RawFrameSocketFactory sockets(responder.executor());
   std::optional<speaker::Speaker> spk;
   try {

@@ -83,6 +83,9 @@ void printStatus(const json::object& r) {
   if (const auto problem = str(r, "problem"); !problem.empty()) {
     std::cout << "problem: " << problem << "\n";
   }
+  if (const auto responder = str(r, "responder"); !responder.empty()) {
+    std::cout << "responder thread: " << responder << "\n";
+  }
   std::cout << "\ninterfaces:\n";
   std::cout << "  " << pad("NAME", 16) << pad("MAC", 19) << pad("STATE", 18) << "ADDRESSES\n";
   for (const auto& v : r.at("interfaces").as_array()) {

@@ -70,8 +70,8 @@ check("speaker Role: pods read (mesh peers), servicel2statuses written, in its n
   spRole.rules.some((r) => r.resources.includes("pods") && r.verbs.join() === "get,list,watch") &&
   spRole.rules.some((r) => r.resources.includes("servicel2statuses") && r.verbs.includes("create") &&
     r.verbs.includes("delete")));
-check("speaker: capabilities drop ALL, add NET_RAW only",
-  JSON.stringify(sc.securityContext.capabilities) === '{"drop":["ALL"],"add":["NET_RAW"]}');
+check("speaker: capabilities drop ALL, add NET_RAW and SYS_NICE only",
+  JSON.stringify(sc.securityContext.capabilities) === '{"drop":["ALL"],"add":["NET_RAW","SYS_NICE"]}');
 check("speaker: read-only root, no privilege escalation",
   sc.securityContext.readOnlyRootFilesystem === true && sc.securityContext.allowPrivilegeEscalation === false);
 check("speaker: tolerates control-plane nodes",

@@ -54,7 +54,11 @@ ParsedFlags parseSpeakerFlags(std::span<const char* const> args, const EnvLookup
       "Unix socket for speakerctl (mode 0660)")(
       "ignore-exclude-lb", po::bool_switch(&f.ignore_exclude_lb),
       "announce even when the node has node.kubernetes.io/exclude-from-external-load-balancers")(
-      "lb-class", po::value(&f.lb_class), "only services of this loadBalancerClass");
+      "lb-class", po::value(&f.lb_class), "only services of this loadBalancerClass")(
+      "responder-priority", po::value(&f.responder_priority)->default_value(f.responder_priority),
+      "SCHED_FIFO priority (1-99) of the thread that answers ARP/NDP, so answers never wait for "
+      "a busy CPU's time slice (needs CAP_SYS_NICE or LimitRTPRIO; without, normal priority and "
+      "a warning); 0 = normal priority");
   io::addLogOptions(desc, f.log);
   addMeshOptions(desc, f.mesh);
   po::variables_map vm;
@@ -78,6 +82,10 @@ ParsedFlags parseSpeakerFlags(std::span<const char* const> args, const EnvLookup
     out.text = usage(error, desc);
     return out;
   };
+  if (f.responder_priority > kMaxResponderPriority) {
+    return fail("--responder-priority must be 0 (off) to 99, not " +
+                std::to_string(f.responder_priority));
+  }
   if (mode == "file") {
     f.mode = SpeakerMode::kFile;
   } else if (mode == "kubernetes") {

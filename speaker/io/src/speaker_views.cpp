@@ -46,6 +46,9 @@ json::value Speaker::status() const {
                      " matches no Node object (known: " + joinNames(node_unknown_->known) +
                      "): announcing nothing; check --node";
   }
+  if (!options_.responder_scheduling.empty()) {
+    out["responder"] = options_.responder_scheduling;
+  }
   json::array ifaces;
   for (const auto& l : links_) {
     const auto verdict = filter_.classify(l);

@@ -75,6 +75,24 @@ TEST_CASE("parseSpeakerFlags") {
        pod_env,
        Action::kUsageError,
        "--namespace"},
+      {"--responder-priority 99",
+       {"--node=n1", "--manifests=a", "--responder-priority=99"},
+       {},
+       Action::kRun},
+      {"--responder-priority 0 (off)",
+       {"--node=n1", "--manifests=a", "--responder-priority=0"},
+       {},
+       Action::kRun},
+      {"--responder-priority above SCHED_FIFO's range",
+       {"--node=n1", "--manifests=a", "--responder-priority=100"},
+       {},
+       Action::kUsageError,
+       "--responder-priority must be 0 (off) to 99, not 100"},
+      {"--responder-priority negative",
+       {"--node=n1", "--manifests=a", "--responder-priority=-1"},
+       {},
+       Action::kUsageError,
+       "responder-priority"},
       {"help", {"--help"}, {}, Action::kHelp},
   };
   for (const auto& c : cases) {
@@ -105,6 +123,7 @@ TEST_CASE("parseSpeakerFlags: kubernetes mode values") {
       parse({"--mode=kubernetes", "--node=n1"}, {{"POD_NAME", "p"}, {"POD_UID", "u"}});
   CHECK(defaults.flags.ns == "l1net-system");
   CHECK(defaults.flags.kubeconfig.empty());
+  CHECK(defaults.flags.responder_priority == 10);
   CHECK(defaults.flags.speaker_selector ==
         l1net::manifest::Labels{{"app.kubernetes.io/component", "speaker"},
                                 {"app.kubernetes.io/name", "l1net"}});

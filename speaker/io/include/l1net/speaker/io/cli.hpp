@@ -25,6 +25,8 @@ namespace l1net::speaker {
 
 enum class SpeakerMode : std::uint8_t { kFile, kKubernetes };
 
+inline constexpr unsigned kMaxResponderPriority = 99;  // SCHED_FIFO's highest
+
 struct SpeakerFlags {
   SpeakerMode mode = SpeakerMode::kFile;
   std::string node;
@@ -41,6 +43,7 @@ struct SpeakerFlags {
   bool no_default_excludes = false;
   bool all_interfaces = false;
   unsigned garp_refresh = 60;
+  unsigned responder_priority = 10;  // SCHED_FIFO priority of the responder thread; 0 = normal
   std::string metrics_addr = "0.0.0.0:7473";
   std::string control_socket = kDefaultControlSocket;
   bool ignore_exclude_lb = false;

@@ -127,6 +127,7 @@ class Speaker {
     // Where the responders run (sockets must be opened on it: the FrameSocketFactory's
     // executor). Empty: the Speaker's own executor, everything on one thread.
     boost::asio::any_io_executor responder;
+    std::string responder_scheduling;  // for status: ResponderThread::scheduling()
   };
 
   struct Loggers {
