@@ -8,6 +8,7 @@
 # largest gap between answers (client-side, includes the client's own scheduling) and the longest
 # a request waited for its answer (kernel timestamps of request and reply: the deaf time a
 # client sees), with the count of waits over 5 ms.
+# L1NET_BENCH_SMAPS=PREFIX saves each row's /proc/PID/smaps as PREFIX.<VIPs>.<peers>.
 # Usage: speaker_rss.sh BUILD_DIR [COUNTS...]   (root; exit 77 = skipped)
 source "$(dirname "$0")/bench_lib.sh" "$1"
 shift
