@@ -443,7 +443,11 @@ void Speaker::openPort(const Link& link, const std::vector<net::IpAddress>& ips,
   port->own_thread = static_cast<bool>(options_.responder);
   port->schedule = AnnounceSchedule(options_.schedule);
   setTargets(*port, ipv4Of(ips));
-  publishTable(*port);  // the IPs of owned_ on this interface
+  // The IPs of owned_ on this interface. From recompute (deferred joins) every port's table is
+  // published right after, so not twice; until then the port answers nothing (an empty table).
+  if (deferred_joins == nullptr) {
+    publishTable(*port);
+  }
   asio::co_spawn(port->executor, Port::respond(port), asio::detached);
   log_.l2->debug("opened socket on {}", link.name);
   for (const auto& ip : ips) {

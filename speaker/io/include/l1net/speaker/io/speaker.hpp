@@ -205,6 +205,8 @@ class Speaker {
   // Opens, updates and closes ports; the group joins are returned, not done (each one is a
   // syscall and an MLD report: 1,000 of them would delay the first unsolicited NA).
   [[nodiscard]] std::vector<GroupJoin> applyPorts(const AnnouncementDiff& diff);
+  // deferred_joins: called from applyPorts, whose caller publishes every port's table (so this
+  // does not) and joins the groups; null: publishes and joins at once (retryPorts).
   void openPort(const Link& link, const std::vector<net::IpAddress>& ips,
                 const std::vector<net::Ipv6Address>& groups, Clock::time_point now,
                 std::vector<GroupJoin>* deferred_joins = nullptr);
