@@ -380,6 +380,7 @@ static int probe(uint32_t ip, long every_us, double seconds) {
   for (long i = 1; i < replies; i++) {
     if (rx[i] - rx[i - 1] > max_gap) max_gap = rx[i] - rx[i - 1];
   }
+  const int print_late = getenv("ARPCLIENT_LATE") != NULL; /* each wait over 5 ms, to stderr */
   long j = 0;
   for (long i = 0; i < requests && replies > 0; i++) {
     if (tx[i] <= rx[0]) continue;
@@ -387,7 +388,10 @@ static int probe(uint32_t ip, long every_us, double seconds) {
     if (j == replies) break;
     const int64_t wait = rx[j] - tx[i];
     if (wait > max_wait) max_wait = wait;
-    if (wait > 5000000) over_5ms++;
+    if (wait > 5000000) {
+      over_5ms++;
+      if (print_late) fprintf(stderr, "late %lld %lld\n", (long long)tx[i], (long long)wait);
+    }
   }
   printf("%lld %lld %ld %lld %ld %ld\n", (long long)(replies ? rx[0] : 0), (long long)max_gap,
          replies, (long long)max_wait, over_5ms, requests);

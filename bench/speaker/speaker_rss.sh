@@ -8,7 +8,8 @@
 # largest gap between answers (client-side, includes the client's own scheduling) and the longest
 # a request waited for its answer (kernel timestamps of request and reply: the deaf time a
 # client sees), with the count of waits over 5 ms.
-# L1NET_BENCH_SMAPS=PREFIX saves each row's /proc/PID/smaps as PREFIX.<VIPs>.<peers>.
+# L1NET_BENCH_SMAPS=PREFIX saves each row's /proc/PID/smaps as PREFIX.<VIPs>.<peers>;
+# L1NET_BENCH_LATE=1 lists, for the first VIP, every wait over 5 ms and when its request left.
 # Usage: speaker_rss.sh BUILD_DIR [COUNTS...]   (root; exit 77 = skipped)
 source "$(dirname "$0")/bench_lib.sh" "$1"
 shift
@@ -36,7 +37,8 @@ for peers in 3 0; do
     # Probes start first: they measure from exec to the first reply (kernel receive time).
     l1t_client "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$CONTROL" 1000 20 >"$L1T_TMP/ctl" &
     pc=$!
-    l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$FIRST" 1000 20 >"$L1T_TMP/first" &
+    ARPCLIENT_LATE=1 l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$FIRST" 1000 20 \
+      >"$L1T_TMP/first" 2>"$L1T_TMP/first.late" &
     pf=$!
     target=$LAST
     [ "$n" -gt 1 ] || target=$FIRST
@@ -53,6 +55,10 @@ for peers in 3 0; do
     read -r l_ns _ _ <"$L1T_TMP/last"
     read -r _ _ _ c_wait c_over _ <"$L1T_TMP/ctl"
     c_waitm=$(awk -v g="$c_wait" 'BEGIN { printf "%.2f", g / 1e6 }')
+    if [ -n "${L1NET_BENCH_LATE:-}" ]; then  # each wait over 5 ms: when, after exec
+      awk -v b="$B_START" '$1 == "late" { printf "    late: request at %.1f ms waited %.2f ms\n", ($2 - b) / 1e6, $3 / 1e6 }' \
+        "$L1T_TMP/first.late"
+    fi
     ms() { [ "$1" -gt 0 ] && awk -v a="$1" -v b="$B_START" 'BEGIN { printf "%.1f", (a - b) / 1e6 }' || echo none; }
     fa=$(ms "$f_ns") la=$(ms "$l_ns")
     gap=$(awk -v g="$f_gap" 'BEGIN { printf "%.1f", g / 1e6 }')

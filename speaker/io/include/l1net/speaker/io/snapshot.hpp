@@ -3,9 +3,14 @@
 // publish(), outside any lock).
 //
 // Contract:
-//  - publish() replaces the value in one atomic step (std::atomic<std::shared_ptr<const T>>);
-//    load() returns the value published last, kept alive for as long as the caller holds it, so a
-//    reader finishing a frame with the old table while the writer publishes a new one is safe.
+//  - publish() replaces the value in one step; load() returns the value published last, kept
+//    alive for as long as the caller holds it, so a reader finishing a frame with the old table
+//    while the writer publishes a new one is safe. The old value is released outside the lock.
+//  - The lock is a mutex held for a pointer swap or copy, not a spinlock: the reader is a
+//    SCHED_FIFO thread (ResponderThread), and libstdc++'s std::atomic<std::shared_ptr> spins on a
+//    lock bit. A realtime reader spinning on a lock whose holder it preempted on the same CPU
+//    would wait until the kernel's realtime throttling let the holder run (up to ~1 s); a
+//    blocked reader sleeps and the holder finishes at once.
 //  - Values are const: never modify a published T (its mutable parts must be atomics).
 //  - version() counts publishes (starts at 0), for tests and debug views.
 #pragma once
@@ -13,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 namespace l1net::speaker {
 
@@ -25,18 +31,23 @@ class Snapshot {
   Snapshot& operator=(const Snapshot&) = delete;
 
   void publish(std::shared_ptr<const T> next) noexcept {
-    value_.store(std::move(next), std::memory_order_release);
+    {
+      const std::lock_guard lock(mutex_);
+      value_.swap(next);
+    }
     version_.fetch_add(1, std::memory_order_release);
-  }
+  }  // `next`, now the old value, is released here
   [[nodiscard]] std::shared_ptr<const T> load() const noexcept {
-    return value_.load(std::memory_order_acquire);
+    const std::lock_guard lock(mutex_);
+    return value_;
   }
   [[nodiscard]] std::uint64_t version() const noexcept {
     return version_.load(std::memory_order_acquire);
   }
 
  private:
-  std::atomic<std::shared_ptr<const T>> value_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const T> value_;
   std::atomic<std::uint64_t> version_{0};
 };
 
