@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../tests/integration/lib.sh"
 
 B_CLIENT="$L1T_BUILD/bench/speaker/l1net-arpclient"
 B_MINRESP="$L1T_BUILD/bench/speaker/l1net-minresponder"
+B_WAKEFLOOR="$L1T_BUILD/bench/speaker/l1net-wakefloor"
 B_NODE_IP=198.51.100.10
 B_CLIENT_IP=198.51.100.1
 

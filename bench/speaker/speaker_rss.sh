@@ -9,7 +9,7 @@
 # a request waited for its answer (kernel timestamps of request and reply: the deaf time a
 # client sees), with the count of waits over 5 ms.
 # L1NET_BENCH_SMAPS=PREFIX saves each row's /proc/PID/smaps as PREFIX.<VIPs>.<peers>;
-# L1NET_BENCH_LATE=1 lists, for the first VIP, every wait over 5 ms and when its request left.
+# L1NET_BENCH_LATE=1 lists every wait over 5 ms (first VIP and control) and when its request left.
 # Usage: speaker_rss.sh BUILD_DIR [COUNTS...]   (root; exit 77 = skipped)
 source "$(dirname "$0")/bench_lib.sh" "$1"
 shift
@@ -20,9 +20,18 @@ l1t_topology
 FIRST=198.51.100.200
 LAST=198.51.100.201
 echo "speaker_rss: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# The machine's floor first: a thread that only sleeps 1 ms at a time, SCHED_FIFO 10 on the
+# speaker's CPU, for 20 s. No responder can answer sooner than it wakes.
+read -r floor_max floor_over floor_n < <(chrt -f 10 taskset -c 1 "$B_WAKEFLOOR" 20)
+floor_ms=$(awk -v g="$floor_max" 'BEGIN { printf "%.2f", g / 1e6 }')
+echo "  wake-up floor (sleep 1 ms, SCHED_FIFO 10, CPU 1, 20 s): latest wake-up $floor_ms ms late, $floor_over of $floor_n over 5 ms"
+bench speaker_rss_wakeup_floor_max_late "$floor_ms" ms
+bench speaker_rss_wakeup_floor_over_5ms "$floor_over" count
 # Control, side by side with every row: a minimal C responder (one blocking recvfrom per frame,
-# no other work) on the speaker's CPU, at the speaker's responder priority (SCHED_FIFO 10), answers CONTROL, probed the same way in the same 20 s. What
-# it shows is what this machine's scheduling costs any user-space responder.
+# no other work) on the speaker's CPU, at the speaker's responder priority (SCHED_FIFO 10),
+# answers CONTROL, probed the same way in the same 20 s by a client on the first VIP's client's
+# CPU (a request is bridged in that CPU's softirq). What it shows is what this machine costs any
+# user-space responder.
 CONTROL=198.51.100.202
 printf '  %-6s %-6s %-9s %-9s %-13s %-13s %-11s %-12s %-10s %s\n' VIPs peers RSS_MiB HWM_MiB \
   first_ans_ms last_ans_ms max_gap_ms max_wait_ms 'waits>5ms' 'control:max_wait_ms,waits>5ms'
@@ -35,7 +44,8 @@ for peers in 3 0; do
     l1t_node timeout 21 chrt -f 10 taskset -c 1 "$B_MINRESP" eth-node "$CONTROL" &
     L1T_PIDS+=("$!")
     # Probes start first: they measure from exec to the first reply (kernel receive time).
-    l1t_client "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$CONTROL" 1000 20 >"$L1T_TMP/ctl" &
+    ARPCLIENT_LATE=1 l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$CONTROL" 1000 20 \
+      >"$L1T_TMP/ctl" 2>"$L1T_TMP/ctl.late" &
     pc=$!
     ARPCLIENT_LATE=1 l1t_client taskset -c 0 "$B_CLIENT" eth-client "$B_CLIENT_IP" probe "$FIRST" 1000 20 \
       >"$L1T_TMP/first" 2>"$L1T_TMP/first.late" &
@@ -56,8 +66,10 @@ for peers in 3 0; do
     read -r _ _ _ c_wait c_over _ <"$L1T_TMP/ctl"
     c_waitm=$(awk -v g="$c_wait" 'BEGIN { printf "%.2f", g / 1e6 }')
     if [ -n "${L1NET_BENCH_LATE:-}" ]; then  # each wait over 5 ms: when, after exec
-      awk -v b="$B_START" '$1 == "late" { printf "    late: request at %.1f ms waited %.2f ms\n", ($2 - b) / 1e6, $3 / 1e6 }' \
-        "$L1T_TMP/first.late"
+      for who in first ctl; do
+        awk -v b="$B_START" -v w="$who" '$1 == "late" { printf "    late (%s): request at %.1f ms waited %.2f ms\n", w == "ctl" ? "control" : "speaker", ($2 - b) / 1e6, $3 / 1e6 }' \
+          "$L1T_TMP/$who.late"
+      done
     fi
     ms() { [ "$1" -gt 0 ] && awk -v a="$1" -v b="$B_START" 'BEGIN { printf "%.1f", (a - b) / 1e6 }' || echo none; }
     fa=$(ms "$f_ns") la=$(ms "$l_ns")
