@@ -1,4 +1,6 @@
 // AF_PACKET implementation of FrameSocket (see frame_socket.hpp).
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -48,27 +50,43 @@ class RawFrameSocket final : public FrameSocket {
       : descriptor_(ex, fd), ifindex_(ifindex) {}
   ~RawFrameSocket() override { close(); }
 
+  // Frames come from the kernel up to kBatch at a time (recvmmsg): one system call, not one per
+  // frame, while a burst is queued. Each is copied into `buf` when asked for.
   boost::asio::awaitable<Result<std::size_t>> receive(std::span<std::uint8_t> buf) override {
     for (;;) {
       if (!descriptor_.is_open()) {
         co_return boost::system::error_code(boost::asio::error::operation_aborted);
       }
-      sockaddr_ll from{};
-      socklen_t from_len = sizeof(from);
-      const auto n =
-          ::recvfrom(descriptor_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC,
-                     reinterpret_cast<sockaddr*>(&from), &from_len);
-      if (n >= 0) {
+      while (next_ < count_) {
+        const std::size_t i = next_++;
         // Kernels before 4.20 ignore PACKET_IGNORE_OUTGOING: skip our own transmissions here.
-        if (from.sll_pkttype == PACKET_OUTGOING) {
+        if (from_[i].sll_pkttype == PACKET_OUTGOING) {
           continue;
         }
-        co_return std::min(static_cast<std::size_t>(n), buf.size());
+        // msg_len is the frame's length (MSG_TRUNC); longer than a slot, it is cut to one.
+        const std::size_t n = std::min({std::size_t{msgs_[i].msg_len}, kSlot, buf.size()});
+        std::memcpy(buf.data(), slots_[i].data(), n);
+        co_return n;
       }
-      if (errno == EINTR) {
+      next_ = count_ = 0;
+      for (std::size_t i = 0; i < kBatch; ++i) {
+        iov_[i] = {.iov_base = slots_[i].data(), .iov_len = kSlot};
+        msgs_[i].msg_hdr = msghdr{};
+        msgs_[i].msg_hdr.msg_name = &from_[i];
+        msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_ll);
+        msgs_[i].msg_hdr.msg_iov = &iov_[i];
+        msgs_[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int got = ::recvmmsg(descriptor_.native_handle(), msgs_.data(), kBatch,
+                                 MSG_DONTWAIT | MSG_TRUNC, nullptr);
+      if (got > 0) {
+        count_ = static_cast<std::size_t>(got);
         continue;
       }
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      if (got < 0 && errno == EINTR) {
+        continue;
+      }
+      if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         co_return lastError();
       }
       boost::system::error_code ec;
@@ -174,9 +192,20 @@ class RawFrameSocket final : public FrameSocket {
     return {};
   }
 
+  // ARP is 42-60 bytes and an NS well under 200; a frame longer than a slot is cut to it.
+  static constexpr std::size_t kSlot = 512;
+  static constexpr std::size_t kBatch = 16;
+
   boost::asio::posix::stream_descriptor descriptor_;
   int ifindex_;
   int mld_fd_ = -1;  // AF_INET6 datagram socket holding the IP-level group memberships
+  // The last recvmmsg's frames: count_ of them, next_ is the next to hand out.
+  std::array<std::array<std::uint8_t, kSlot>, kBatch> slots_{};
+  std::array<iovec, kBatch> iov_{};
+  std::array<sockaddr_ll, kBatch> from_{};
+  std::array<mmsghdr, kBatch> msgs_{};
+  std::size_t next_ = 0;
+  std::size_t count_ = 0;
 };
 
 // Closes the fd on every early return of open().
