@@ -47,7 +47,17 @@ Result<void> attachFilter(int fd, std::vector<net::BpfInsn> program) {
 class RawFrameSocket final : public FrameSocket {
  public:
   RawFrameSocket(const boost::asio::any_io_executor& ex, int fd, int ifindex)
-      : descriptor_(ex, fd), ifindex_(ifindex) {}
+      : descriptor_(ex, fd), ifindex_(ifindex) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      iov_[i] = {.iov_base = slots_[i].data(), .iov_len = kSlot};
+      msgs_[i].msg_hdr.msg_name = &from_[i];
+      msgs_[i].msg_hdr.msg_iov = &iov_[i];
+      msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+  }
+  // The batch's headers point into this object.
+  RawFrameSocket(const RawFrameSocket&) = delete;
+  RawFrameSocket& operator=(const RawFrameSocket&) = delete;
   ~RawFrameSocket() override { close(); }
 
   // Frames come from the kernel up to kBatch at a time (recvmmsg): one system call, not one per
@@ -69,13 +79,8 @@ class RawFrameSocket final : public FrameSocket {
         co_return n;
       }
       next_ = count_ = 0;
-      for (std::size_t i = 0; i < kBatch; ++i) {
-        iov_[i] = {.iov_base = slots_[i].data(), .iov_len = kSlot};
-        msgs_[i].msg_hdr = msghdr{};
-        msgs_[i].msg_hdr.msg_name = &from_[i];
-        msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_ll);
-        msgs_[i].msg_hdr.msg_iov = &iov_[i];
-        msgs_[i].msg_hdr.msg_iovlen = 1;
+      for (auto& m : msgs_) {
+        m.msg_hdr.msg_namelen = sizeof(sockaddr_ll);  // the kernel wrote the last address's length
       }
       const int got = ::recvmmsg(descriptor_.native_handle(), msgs_.data(), kBatch,
                                  MSG_DONTWAIT | MSG_TRUNC, nullptr);
