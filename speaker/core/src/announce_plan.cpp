@@ -14,8 +14,6 @@ namespace l1net::speaker {
 
 namespace {
 
-constexpr std::string_view kIpsAnnotation = "metallb.io/loadBalancerIPs";
-constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
 constexpr std::string_view kExcludeLbLabel =
     "node.kubernetes.io/exclude-from-external-load-balancers";
 constexpr std::string_view kNetworkUnavailable = "NetworkUnavailable";

@@ -6,9 +6,6 @@
 namespace l1net::speaker {
 namespace {
 
-constexpr std::string_view kIpsAnnotation = "metallb.io/loadBalancerIPs";
-constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
-
 manifest::ObjectMeta slimMeta(const manifest::ObjectMeta& m) {
   manifest::ObjectMeta out;
   out.name = m.name;

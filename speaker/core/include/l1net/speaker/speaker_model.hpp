@@ -19,11 +19,17 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "l1net/manifest/objects.hpp"
 
 namespace l1net::speaker {
+
+// The names the speaker reads: MetalLB's requested-IPs annotation on a Service, and the label
+// that ties an EndpointSlice to its Service.
+inline constexpr std::string_view kIpsAnnotation = "metallb.io/loadBalancerIPs";
+inline constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
 
 // A LoadBalancer Service, as the speaker reads it.
 struct ModelService {
