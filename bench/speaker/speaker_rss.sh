@@ -20,10 +20,14 @@ l1t_topology
 FIRST=198.51.100.200
 LAST=198.51.100.201
 echo "speaker_rss: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# scaled VALUE DIVISOR FORMAT: VALUE / DIVISOR printed with FORMAT (ns to ms, KiB to MiB).
+scaled() { awk -v v="$1" -v d="$2" -v f="$3" 'BEGIN { printf f, v / d }'; }
+# since_start NS: ms from the speaker's exec to epoch NS, or "none" for 0 (no answer).
+since_start() { [ "$1" -gt 0 ] && scaled "$(($1 - B_START))" 1e6 %.1f || echo none; }
 # The machine's floor first: a thread that only sleeps 1 ms at a time, SCHED_FIFO 10 on the
 # speaker's CPU, for 20 s. No responder can answer sooner than it wakes.
 read -r floor_max floor_over floor_n < <(chrt -f 10 taskset -c 1 "$B_WAKEFLOOR" 20)
-floor_ms=$(awk -v g="$floor_max" 'BEGIN { printf "%.2f", g / 1e6 }')
+floor_ms=$(scaled "$floor_max" 1e6 %.2f)
 echo "  wake-up floor (sleep 1 ms, SCHED_FIFO 10, CPU 1, 20 s): latest wake-up $floor_ms ms late, $floor_over of $floor_n over 5 ms"
 bench speaker_rss_wakeup_floor_max_late "$floor_ms" ms
 bench speaker_rss_wakeup_floor_over_5ms "$floor_over" count
@@ -61,21 +65,19 @@ for peers in 3 0; do
     sleep 2  # burst over (the probes ran 20 s)
     rss=$(b_status "$L1T_SPEAKER_PID" VmRSS) hwm=$(b_status "$L1T_SPEAKER_PID" VmHWM)
     if [ -n "${L1NET_BENCH_SMAPS:-}" ]; then cp "/proc/$L1T_SPEAKER_PID/smaps" "$L1NET_BENCH_SMAPS.$n.$peers"; fi
-    read -r f_ns f_gap f_n f_wait f_over _ <"$L1T_TMP/first"
+    read -r f_ns f_gap _ f_wait f_over _ <"$L1T_TMP/first"
     read -r l_ns _ _ <"$L1T_TMP/last"
     read -r _ _ _ c_wait c_over _ <"$L1T_TMP/ctl"
-    c_waitm=$(awk -v g="$c_wait" 'BEGIN { printf "%.2f", g / 1e6 }')
+    c_waitm=$(scaled "$c_wait" 1e6 %.2f)
     if [ -n "${L1NET_BENCH_LATE:-}" ]; then  # each wait over 5 ms: when, after exec
       for who in first ctl; do
         awk -v b="$B_START" -v w="$who" '$1 == "late" { printf "    late (%s): request at %.1f ms waited %.2f ms\n", w == "ctl" ? "control" : "speaker", ($2 - b) / 1e6, $3 / 1e6 }' \
           "$L1T_TMP/$who.late"
       done
     fi
-    ms() { [ "$1" -gt 0 ] && awk -v a="$1" -v b="$B_START" 'BEGIN { printf "%.1f", (a - b) / 1e6 }' || echo none; }
-    fa=$(ms "$f_ns") la=$(ms "$l_ns")
-    gap=$(awk -v g="$f_gap" 'BEGIN { printf "%.1f", g / 1e6 }')
-    wait=$(awk -v g="$f_wait" 'BEGIN { printf "%.2f", g / 1e6 }')
-    rssm=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') hwmm=$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')
+    fa=$(since_start "$f_ns") la=$(since_start "$l_ns")
+    gap=$(scaled "$f_gap" 1e6 %.1f) wait=$(scaled "$f_wait" 1e6 %.2f)
+    rssm=$(scaled "$rss" 1024 %.1f) hwmm=$(scaled "$hwm" 1024 %.1f)
     printf '  %-6s %-6s %-9s %-9s %-13s %-13s %-11s %-12s %-10s %s\n' "$n" "$peers" "$rssm" "$hwmm" \
       "$fa" "$la" "$gap" "$wait" "$f_over" "$c_waitm,$c_over"
     bench "speaker_rss_${n}_vips_${peers}_peers" "$rssm" MiB
