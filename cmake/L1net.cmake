@@ -11,6 +11,11 @@ target_compile_options(l1net_options INTERFACE
   $<$<BOOL:${L1NET_WARNINGS_AS_ERRORS}>:-Werror>)
 target_compile_definitions(l1net_options INTERFACE
   BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_CONCEPTS)
+# Debug info is line tables only, compressed: backtraces and sanitizer reports keep file:line, a
+# translation unit compiles about a third faster, and its object is about a sixth of the size (full
+# -g build trees filled CI's disk).
+target_compile_options(l1net_options INTERFACE "$<$<CONFIG:Debug,RelWithDebInfo>:-g1;-gz>")
+target_link_options(l1net_options INTERFACE $<$<CONFIG:Debug,RelWithDebInfo>:-gz>)
 
 if(L1NET_SANITIZE)
   target_compile_options(l1net_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
