@@ -3,6 +3,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -125,12 +127,8 @@ class RawFrameSocket final : public FrameSocket {
     return membership(PACKET_DROP_MEMBERSHIP, group);
   }
 
-  Result<void> joinIpv6Group(const net::Ipv6Address& group) override {
-    return ipv6Membership(IPV6_ADD_MEMBERSHIP, group);
-  }
-  Result<void> leaveIpv6Group(const net::Ipv6Address& group) override {
-    return ipv6Membership(IPV6_DROP_MEMBERSHIP, group);
-  }
+  Result<void> joinIpv6Group(const net::Ipv6Address& group) override { return joinIpv6(group); }
+  Result<void> leaveIpv6Group(const net::Ipv6Address& group) override { return leaveIpv6(group); }
 
   Result<void> setArpTargets(const std::vector<net::Ipv4Address>& targets) override {
     if (!descriptor_.is_open()) {
@@ -155,10 +153,11 @@ class RawFrameSocket final : public FrameSocket {
   void close() override {
     boost::system::error_code ignored;
     descriptor_.close(ignored);
-    if (mld_fd_ >= 0) {
-      ::close(mld_fd_);  // drops its groups: the kernel sends MLD Done
-      mld_fd_ = -1;
+    for (auto& m : mld_) {
+      ::close(m.fd);  // drops its groups: the kernel sends MLD Done
     }
+    mld_.clear();
+    mld_of_.clear();
   }
 
  private:
@@ -177,24 +176,69 @@ class RawFrameSocket final : public FrameSocket {
     return {};
   }
 
-  Result<void> ipv6Membership(int op, const net::Ipv6Address& group) {
+  // IP-level memberships are spread over several AF_INET6 sockets, at most kGroupsPerMldSocket
+  // each: the kernel charges each to the socket's option memory (net.core.optmem_max, about 2,000
+  // groups at 128 KiB and 300 at the older 20 KiB default; past it a join fails with ENOMEM), and
+  // a join walks the socket's whole list, so one socket for 10,000 groups costs O(n^2).
+  Result<void> joinIpv6(const net::Ipv6Address& group) {
     if (!descriptor_.is_open()) {
       return boost::system::error_code(boost::asio::error::bad_descriptor);
     }
-    if (mld_fd_ < 0) {
-      mld_fd_ = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-      if (mld_fd_ < 0) {
+    const auto key = group.to_bytes();
+    if (mld_of_.contains(key)) {
+      return {};
+    }
+    const auto mreq = ipv6Request(key);
+    for (bool fresh = false;; fresh = true) {
+      auto room = std::find_if(mld_.begin(), mld_.end(),
+                               [](const MldSocket& m) { return m.groups < kGroupsPerMldSocket; });
+      if (fresh || room == mld_.end()) {
+        const int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+          return lastError();
+        }
+        mld_.push_back({.fd = fd});
+        room = std::prev(mld_.end());
+      }
+      if (::setsockopt(room->fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) == 0) {
+        ++room->groups;
+        mld_of_.emplace(key, room->fd);
+        return {};
+      }
+      // A socket out of option memory: once more on a new one (optmem_max below our guess).
+      if ((errno != ENOMEM && errno != ENOBUFS) || fresh || room->groups == 0) {
         return lastError();
       }
     }
-    ipv6_mreq mreq{};
-    const auto bytes = group.to_bytes();
-    std::memcpy(&mreq.ipv6mr_multiaddr, bytes.data(), bytes.size());
-    mreq.ipv6mr_interface = static_cast<unsigned>(ifindex_);
-    if (::setsockopt(mld_fd_, IPPROTO_IPV6, op, &mreq, sizeof(mreq)) != 0) {
-      return lastError();
+  }
+
+  Result<void> leaveIpv6(const net::Ipv6Address& group) {
+    const auto key = group.to_bytes();
+    const auto it = mld_of_.find(key);
+    if (it == mld_of_.end()) {
+      return boost::system::error_code(EADDRNOTAVAIL, boost::system::system_category());
     }
-    return {};
+    const int fd = it->second;
+    mld_of_.erase(it);
+    const auto mreq = ipv6Request(key);
+    Result<void> result;
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, &mreq, sizeof(mreq)) != 0) {
+      result = lastError();
+    }
+    const auto m =
+        std::find_if(mld_.begin(), mld_.end(), [fd](const MldSocket& s) { return s.fd == fd; });
+    if (--m->groups == 0) {
+      ::close(fd);
+      mld_.erase(m);
+    }
+    return result;
+  }
+
+  ipv6_mreq ipv6Request(const net::Ipv6Address::bytes_type& group) const {
+    ipv6_mreq mreq{};
+    std::memcpy(&mreq.ipv6mr_multiaddr, group.data(), group.size());
+    mreq.ipv6mr_interface = static_cast<unsigned>(ifindex_);
+    return mreq;
   }
 
   // ARP is 42-60 bytes and an NS well under 200; a frame longer than a slot is cut to it.
@@ -203,7 +247,13 @@ class RawFrameSocket final : public FrameSocket {
 
   boost::asio::posix::stream_descriptor descriptor_;
   int ifindex_;
-  int mld_fd_ = -1;  // AF_INET6 datagram socket holding the IP-level group memberships
+  static constexpr std::size_t kGroupsPerMldSocket = 256;
+  struct MldSocket {
+    int fd = -1;  // AF_INET6 datagram socket holding IP-level group memberships
+    std::size_t groups = 0;
+  };
+  std::vector<MldSocket> mld_;
+  std::map<net::Ipv6Address::bytes_type, int> mld_of_;  // group -> the fd that joined it
   // The last recvmmsg's frames: count_ of them, next_ is the next to hand out.
   std::array<std::array<std::uint8_t, kSlot>, kBatch> slots_{};
   std::array<iovec, kBatch> iov_{};

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <deque>
 #include <iterator>
+#include <set>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -42,6 +43,11 @@ constexpr std::chrono::seconds kOpenRetry{1};
 // for 10,000 IPs holds the single thread for more than about a millisecond.
 constexpr int kFramesPerTurn = 64;
 constexpr std::size_t kIpsPerSlice = 32;
+// Group joins per turn of the executor: at most 64, and none started after 2 ms (with 10,000
+// groups on an interface a join costs the kernel 0.1-0.3 ms of list walks), so each step of a
+// heartbeat or a speakerctl request waits at most about that long behind them.
+constexpr std::size_t kJoinsPerSlice = 64;
+constexpr std::chrono::microseconds kJoinSliceTime{2000};
 
 std::vector<net::Ipv4Address> ipv4Of(const std::vector<net::IpAddress>& ips) {
   std::vector<net::Ipv4Address> out;
@@ -84,6 +90,7 @@ struct Speaker::Port {
   std::atomic<bool> closed{false};
   AnnounceSchedule schedule;
   std::deque<net::IpAddress> pending;  // due gratuitous rounds not sent yet (sliced)
+  std::set<net::Ipv6Address> joins;    // solicited-node groups to join, not joined yet (sliced)
 
   // The data plane: frames in, planReply against the table published last, replies out.
   static asio::awaitable<void> respond(std::shared_ptr<Port> port) {
@@ -310,18 +317,13 @@ void Speaker::recompute() {
   }
   owned_ = std::move(owned);
   updateMetrics(diff.next);  // creates the counters of new IPs, drops those of lost ones
-  const auto joins = applyPorts(diff);
+  applyPorts(diff);
   for (auto& [index, port] : ports_) {
     publishTable(*port);  // from here on the data plane answers only for the new set
   }
   logChanges(diff);  // after the publish: 10,000 log lines must not delay the first answer
   announced_ = std::move(diff.next);
-  tick();  // the first slice of gratuitous rounds goes out now
-  for (const auto& j : joins) {
-    if (!j.port->closed) {
-      joinGroup(*j.port, j.group);
-    }
-  }
+  tick();  // the first slice of gratuitous rounds goes out now, then the first slice of joins
   if (on_announced_) {
     on_announced_(announced_);
   }
@@ -373,8 +375,7 @@ void Speaker::logChanges(const AnnouncementDiff& diff) const {
   }
 }
 
-std::vector<Speaker::GroupJoin> Speaker::applyPorts(const AnnouncementDiff& diff) {
-  std::vector<GroupJoin> joins;
+void Speaker::applyPorts(const AnnouncementDiff& diff) {
   for (const int index : diff.close) {
     if (const auto it = ports_.find(index); it != ports_.end()) {
       log_.l2->debug("closing socket on {}", it->second->name);
@@ -391,7 +392,7 @@ std::vector<Speaker::GroupJoin> Speaker::applyPorts(const AnnouncementDiff& diff
     }
     const auto pit = ports_.find(delta.ifindex);
     if (pit == ports_.end()) {
-      openPort(*link, delta.ips, delta.groups, now, &joins);
+      openPort(*link, delta.ips, delta.groups, now, /*publish=*/false);
       continue;
     }
     Port& port = *pit->second;
@@ -414,16 +415,13 @@ std::vector<Speaker::GroupJoin> Speaker::applyPorts(const AnnouncementDiff& diff
     for (const auto& ip : delta.gained) {
       port.schedule.gained(ip, now);
     }
-    for (const auto& group : delta.join) {
-      joins.push_back({pit->second, group});
-    }
+    port.joins.insert(delta.join.begin(), delta.join.end());
   }
-  return joins;
 }
 
 void Speaker::openPort(const Link& link, const std::vector<net::IpAddress>& ips,
                        const std::vector<net::Ipv6Address>& groups, Clock::time_point now,
-                       std::vector<GroupJoin>* deferred_joins) {
+                       bool publish) {
   auto sock = sockets_.open(link.index, link.name);
   if (!sock) {
     retry_at_ = now + kOpenRetry;
@@ -443,9 +441,9 @@ void Speaker::openPort(const Link& link, const std::vector<net::IpAddress>& ips,
   port->own_thread = static_cast<bool>(options_.responder);
   port->schedule = AnnounceSchedule(options_.schedule);
   setTargets(*port, ipv4Of(ips));
-  // The IPs of owned_ on this interface. From recompute (deferred joins) every port's table is
-  // published right after, so not twice; until then the port answers nothing (an empty table).
-  if (deferred_joins == nullptr) {
+  // The IPs of owned_ on this interface. From recompute every port's table is published right
+  // after, so not twice; until then the port answers nothing (an empty table).
+  if (publish) {
     publishTable(*port);
   }
   asio::co_spawn(port->executor, Port::respond(port), asio::detached);
@@ -453,13 +451,7 @@ void Speaker::openPort(const Link& link, const std::vector<net::IpAddress>& ips,
   for (const auto& ip : ips) {
     port->schedule.gained(ip, now);
   }
-  for (const auto& group : groups) {
-    if (deferred_joins != nullptr) {
-      deferred_joins->push_back({port, group});
-    } else {
-      joinGroup(*port, group);
-    }
-  }
+  port->joins.insert(groups.begin(), groups.end());  // joined by joinPending()
   ports_.emplace(link.index, std::move(port));
 }
 
@@ -494,6 +486,9 @@ void Speaker::joinGroup(Port& port, const net::Ipv6Address& group) {
 }
 
 void Speaker::leaveGroup(Port& port, const net::Ipv6Address& group) {
+  if (port.joins.erase(group) > 0) {
+    return;  // still queued: never joined
+  }
   if (const auto r = port.socket->leaveMulticast(net::multicastMac(group)); !r) {
     log_.l2->warn("{}: leaving {} failed: {}", port.name, group.to_string(), r.error().message());
   }
@@ -559,6 +554,7 @@ void Speaker::tick() {
     }
   }
   sendPending();
+  joinPending();
   rearm();
 }
 
@@ -583,6 +579,28 @@ void Speaker::sendPending() {
       if (t->owner != nullptr) {
         t->owner->slice_posted_ = false;
         t->owner->sendPending();
+      }
+    });
+  }
+}
+
+void Speaker::joinPending() {
+  std::size_t budget = kJoinsPerSlice;
+  const auto deadline = std::chrono::steady_clock::now() + kJoinSliceTime;
+  bool more = false;
+  for (auto& [index, port] : ports_) {
+    while (!port->joins.empty() && budget > 0) {
+      joinGroup(*port, port->joins.extract(port->joins.begin()).value());
+      budget = std::chrono::steady_clock::now() < deadline ? budget - 1 : 0;
+    }
+    more = more || !port->joins.empty();
+  }
+  if (more && !join_posted_) {
+    join_posted_ = true;
+    asio::post(ex_, [t = timer_] {
+      if (t->owner != nullptr) {
+        t->owner->join_posted_ = false;
+        t->owner->joinPending();
       }
     });
   }

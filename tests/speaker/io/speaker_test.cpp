@@ -3,6 +3,7 @@
 #include "l1net/speaker/io/speaker.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -271,6 +272,57 @@ TEST_CASE("IPv6: solicited-node group joined, NS answered, unsolicited NA on gai
   CHECK(msg.solicited);
   CHECK(msg.target_ll == mac(kNodeMac));
   CHECK(ip6.header.src.to_string() == "2001:db8::200");  // from the VIP, as Linux does
+}
+
+// `count` LoadBalancer services of one IPv6 VIP each, 2001:db8:1::1:0 upwards: distinct
+// solicited-node groups.
+std::string ipv6Services(int count) {
+  std::string y =
+      "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: lan, namespace: "
+      "metallb-system}\nspec:\n  addresses: [\"2001:db8:1::/96\"]\n---\n"
+      "apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: lan, namespace: "
+      "metallb-system}\nspec:\n  ipAddressPools: [lan]\n";
+  for (int i = 0; i < count; ++i) {
+    auto bytes = ip("2001:db8:1::1:0").to_v6().to_bytes();
+    bytes[14] = static_cast<std::uint8_t>(i >> 8);
+    bytes[15] = static_cast<std::uint8_t>(i & 0xff);
+    const net::Ipv6Address vip(bytes);
+    y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: s" + std::to_string(i) +
+         ", namespace: demo}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80, protocol: TCP}]\n"
+         "status:\n  loadBalancer:\n    ingress: [{ip: \"" +
+         vip.to_string() + "\"}]\n";
+  }
+  return y;
+}
+
+TEST_CASE(
+    "group joins go out a slice per executor turn; a group lost while queued is never joined") {
+  Fixture f;
+  f.speaker->setManifests(load(ipv6Services(200)));
+  auto sock = f.eth0();
+  REQUIRE(sock);
+  // The first slice with the recompute (64 joins, fewer past 2 ms), the rest after what is
+  // already queued.
+  CHECK(sock->ipv6_groups.size() >= 1);
+  CHECK(sock->ipv6_groups.size() <= 64);
+  CHECK(sock->groups.size() == sock->ipv6_groups.size());
+  f.poll();
+  CHECK(sock->ipv6_groups.size() == 200);
+  CHECK(sock->groups.size() == 200);
+
+  f.speaker->setManifests(load(ipv6Services(1)));    // the port stays open
+  f.speaker->setManifests(load(ipv6Services(150)));  // 1..k joined at once, the rest queued
+  REQUIRE(f.eth0() == sock);
+  const auto k = sock->ipv6_groups.size() - 1;
+  CHECK(k < 149);
+  const auto leaves = sock->leaves;
+  f.speaker->setManifests(load(ipv6Services(10)));  // loses 10..149, of which 10..k were joined
+  CHECK(sock->leaves - leaves ==
+        (k >= 10 ? k - 9 : 0));  // the queued ones: neither left nor joined
+  f.poll();
+  CHECK(sock->ipv6_groups.size() == 10);
+  CHECK(sock->groups.size() == 10);
+  CHECK(sock->ipv6_groups.count(net::solicitedNodeAddress(ip("2001:db8:1::1:9").to_v6())) == 1);
 }
 
 TEST_CASE("losing an IP stops answering at once and removes its series") {

@@ -197,19 +197,15 @@ class Speaker {
 
   void recompute();
   void logChanges(const AnnouncementDiff& diff) const;
-  // A solicited-node group to join on a port, once the gratuitous round has gone out.
-  struct GroupJoin {
-    std::shared_ptr<Port> port;
-    net::Ipv6Address group;
-  };
-  // Opens, updates and closes ports; the group joins are returned, not done (each one is a
-  // syscall and an MLD report: 1,000 of them would delay the first unsolicited NA).
-  [[nodiscard]] std::vector<GroupJoin> applyPorts(const AnnouncementDiff& diff);
-  // deferred_joins: called from applyPorts, whose caller publishes every port's table (so this
-  // does not) and joins the groups; null: publishes and joins at once (retryPorts).
+  // Opens, updates and closes ports. Group leaves are done at once; joins are queued on the
+  // port and done in slices (joinPending): each is a syscall and an MLD report, and the kernel
+  // walks the interface's whole group list for each, so 10,000 at once would hold this thread
+  // (the mesh's heartbeats) for over a second.
+  void applyPorts(const AnnouncementDiff& diff);
+  // publish: false from applyPorts, whose caller publishes every port's table.
   void openPort(const Link& link, const std::vector<net::IpAddress>& ips,
                 const std::vector<net::Ipv6Address>& groups, Clock::time_point now,
-                std::vector<GroupJoin>* deferred_joins = nullptr);
+                bool publish = true);
   void retryPorts();
   void sendPending();
   void setTargets(Port& port, const std::vector<net::Ipv4Address>& targets);
@@ -220,6 +216,7 @@ class Speaker {
   [[nodiscard]] IpCounters* countersOf(const net::IpAddress& ip) const;
   void noteUnknownNode(const std::optional<UnknownNode>& unknown);
   void sendRound(Port& port, const net::IpAddress& ip);
+  void joinPending();  // one slice of the queued group joins; posts the next
   void joinGroup(Port& port, const net::Ipv6Address& group);
   void leaveGroup(Port& port, const net::Ipv6Address& group);
   void rearm();
@@ -247,6 +244,7 @@ class Speaker {
   std::optional<UnknownNode> node_unknown_;  // --node matches none of the Node objects
   bool stopped_ = false;
   bool slice_posted_ = false;  // a sendPending() slice is queued on the executor
+  bool join_posted_ = false;   // a joinPending() slice is queued on the executor
   bool trim_posted_ = false;   // a releaseHeapSoon() trim is queued on the executor
 
   struct Timer;
