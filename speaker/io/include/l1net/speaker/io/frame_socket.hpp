@@ -11,7 +11,8 @@
 //    interface's receive filter (PACKET_ADD_MEMBERSHIP); memberships are reference counted by the
 //    kernel per socket and vanish when the socket is closed.
 //  - joinIpv6Group()/leaveIpv6Group() join an IPv6 multicast group at the IP layer
-//    (IPV6_ADD_MEMBERSHIP on a companion UDP socket), so the kernel sends MLD reports and
+//    (IPV6_ADD_MEMBERSHIP on companion UDP sockets of at most 256 groups each, as one socket's
+//    option memory holds only a few thousand), so the kernel sends MLD reports and
 //    MLD-snooping switches forward the group's traffic (NS to the VIP's solicited-node group) to
 //    this port. MetalLB joins the same way. It fails when IPv6 is disabled on the link; the
 //    link-layer membership alone still works where no snooping switch is in the way.
