@@ -14,7 +14,9 @@
 #include <utility>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 
@@ -105,6 +107,12 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   void start(Callback cb);
   void stop();
   Loaded load(bool initial, manifest::ManifestSet& out);
+  // Expands the paths, re-watches, reads every file once: nullopt when nothing changed.
+  std::optional<ManifestRead> readChanged(std::size_t& file_count);
+  Loaded accept(bool initial, manifest::LoadResult result, std::size_t file_count,
+                manifest::ManifestSet& out);
+  void reloadInBackground();
+  void decoded(std::uint64_t generation, manifest::LoadResult result, std::size_t file_count);
   void deliver(manifest::ManifestSet set);
   void read();
   void onRead(const boost::system::error_code& ec, std::size_t n);
@@ -138,6 +146,13 @@ struct FileObjectSource::Impl : std::enable_shared_from_this<Impl> {
   metrics::Family* failures_metric = nullptr;
   metrics::Family* last_ok_metric = nullptr;
   bool running = false;
+  // Reloads decode on this thread (created at the first reload): 10,000 Services take the
+  // decoder a few hundred ms, which the executor's other work (a speaker's heartbeats) must not
+  // wait for. One decode at a time; a change meanwhile reloads again once it is done.
+  std::optional<asio::thread_pool> decoder;
+  bool decoding = false;
+  bool reload_again = false;
+  std::uint64_t generation = 0;  // bumped by stop(): a decode started before is dropped
   alignas(inotify_event) std::array<char, 16 * 1024> buf{};
 };
 
@@ -218,6 +233,9 @@ void FileObjectSource::Impl::stop() {
   }
   opened = false;
   running = false;
+  ++generation;
+  decoding = false;
+  reload_again = false;
   debounce.cancel();
   boost::system::error_code ignored;
   inotify.close(ignored);  // drops every watch
@@ -307,7 +325,7 @@ void FileObjectSource::Impl::settle() {
               opts.open_writer_timeout.count());
     writing.clear();
   }
-  reload();
+  reloadInBackground();
 }
 
 void FileObjectSource::Impl::rewatch(const std::vector<std::string>& files) {
@@ -344,12 +362,12 @@ void FileObjectSource::Impl::rewatch(const std::vector<std::string>& files) {
   watches = std::move(next);
 }
 
-FileObjectSource::Impl::Loaded FileObjectSource::Impl::load(bool initial,
-                                                            manifest::ManifestSet& out) {
+std::optional<ManifestRead> FileObjectSource::Impl::readChanged(std::size_t& file_count) {
   // Watch first, then read: a change racing with the read still produces an event. Each file is
   // read once; the bytes both detect "unchanged" and are what gets decoded.
   ManifestRead read;
   const auto files = expandManifestPaths(paths, read.expand_errors);
+  file_count = files.size();
   rewatch(files);
   for (const auto& f : files) {
     manifest::ManifestFile file;
@@ -362,12 +380,28 @@ FileObjectSource::Impl::Loaded FileObjectSource::Impl::load(bool initial,
   auto seen = fingerprint(read);
   if (last && *last == seen) {
     log->debug("manifests unchanged");
-    return Loaded::kUnchanged;
+    return std::nullopt;
   }
   last = std::move(seen);
+  return read;
+}
 
-  auto result = manifest::loadManifestFiles(read.files, read.expand_errors);
-  read = {};  // the bytes are not kept: a large set is not held once more as text
+FileObjectSource::Impl::Loaded FileObjectSource::Impl::load(bool initial,
+                                                            manifest::ManifestSet& out) {
+  std::size_t file_count = 0;
+  auto read = readChanged(file_count);
+  if (!read) {
+    return Loaded::kUnchanged;
+  }
+  auto result = manifest::loadManifestFiles(read->files, read->expand_errors);
+  read.reset();  // the bytes are not kept: a large set is not held once more as text
+  return accept(initial, std::move(result), file_count, out);
+}
+
+FileObjectSource::Impl::Loaded FileObjectSource::Impl::accept(bool initial,
+                                                              manifest::LoadResult result,
+                                                              std::size_t file_count,
+                                                              manifest::ManifestSet& out) {
   for (const auto& w : result.warnings) {
     log->warn("manifest warning: {}", w.format());
   }
@@ -385,9 +419,54 @@ FileObjectSource::Impl::Loaded FileObjectSource::Impl::load(bool initial,
     return Loaded::kInvalid;
   }
   recordOutcome(true, {});
-  log->info("manifests loaded from {} files", files.size());
+  log->info("manifests loaded from {} files", file_count);
   out = std::move(result.set);
   return Loaded::kValid;
+}
+
+void FileObjectSource::Impl::reloadInBackground() {
+  if (decoding) {
+    reload_again = true;
+    return;
+  }
+  std::size_t file_count = 0;
+  auto read = readChanged(file_count);
+  if (!read) {
+    return;
+  }
+  decoding = true;
+  if (!decoder) {
+    decoder.emplace(1);
+  }
+  // The decoder holds no reference to this source: a source destroyed meanwhile joins it (its
+  // destructor waits for the decode) and the result is dropped.
+  asio::post(*decoder, [weak = weak_from_this(), executor = ex, gen = generation, file_count,
+                        read = std::move(*read)]() mutable {
+    auto result = std::make_shared<manifest::LoadResult>(
+        manifest::loadManifestFiles(read.files, read.expand_errors));
+    read = {};
+    asio::post(executor, [weak, gen, file_count, result] {
+      if (const auto self = weak.lock()) {
+        self->decoded(gen, std::move(*result), file_count);
+      }
+    });
+  });
+}
+
+void FileObjectSource::Impl::decoded(std::uint64_t gen, manifest::LoadResult result,
+                                     std::size_t file_count) {
+  if (gen != generation || !running) {
+    return;  // stopped since: a later start() reads the files again
+  }
+  decoding = false;
+  manifest::ManifestSet set;
+  if (accept(false, std::move(result), file_count, set) == Loaded::kValid) {
+    deliver(std::move(set));
+  }
+  if (reload_again && running) {
+    reload_again = false;
+    reloadInBackground();
+  }
 }
 
 void FileObjectSource::Impl::deliver(manifest::ManifestSet set) {

@@ -259,6 +259,31 @@ TEST_CASE("FileObjectSource waits for a missing file") {
   CHECK(h.snapshots[0] == Names{"late"});
 }
 
+TEST_CASE("FileObjectSource: an edit made while a reload decodes is delivered after it, in order") {
+  TempDir tmp;
+  const auto file = tmp.path() / "a.yaml";
+  put(file, pool("a"));
+  Harness h({file.string()});
+  h.start();
+  std::string big = pool("big");
+  for (int i = 0; i < 3000; ++i) {
+    big += "---\napiVersion: v1\nkind: Service\nmetadata: {name: s" + std::to_string(i) +
+           ", namespace: demo}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n";
+  }
+  put(file, big);
+  runFor(h.ioc, 45ms);  // past the 30 ms debounce: the large set is being decoded
+  put(file, pool("last"));
+  REQUIRE(runUntil(
+      h.ioc, [&] { return h.snapshots.back() == Names{"last"}; }, 20s));
+  runFor(h.ioc, 100ms);
+  CHECK(h.snapshots.back() == Names{"last"});  // nothing older delivered after it
+  REQUIRE(h.snapshots.size() <= 3);
+  if (h.snapshots.size() == 3) {
+    CHECK(h.snapshots[1] == Names{"big"});
+  }
+  CHECK(h.source.reloadFailures() == 0);
+}
+
 TEST_CASE("FileObjectSource::stop ends callbacks") {
   TempDir tmp;
   put(tmp.path() / "a.yaml", pool("a"));
