@@ -24,20 +24,10 @@ bench() { printf 'BENCH name=%s value=%s unit=%s\n' "$1" "$2" "$3"; }
 # InternalIPs in 198.51.100.0/24 (absent hosts: the mesh declares them dead).
 b_manifests() {
   local file=$1 n=$2 peers=${3:-0}
-  python3 - "$n" "$peers" >"$file" <<'PY'
+  {
+    python3 - "$n" <<'PY' | python3 "$L1T_LIB_DIR/lb_services.py" bench 192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 2001:db8:1::/96
 import sys
-n, peers = int(sys.argv[1]), int(sys.argv[2])
-print("""apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: lan, namespace: metallb-system}
-spec:
-  addresses: [192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, "2001:db8:1::/96"]
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: {name: lan, namespace: metallb-system}
-spec:
-  ipAddressPools: [lan]""")
+n = int(sys.argv[1])
 pool = [f"192.0.2.{i}" for i in range(1, 255)] + [f"203.0.113.{i}" for i in range(1, 255)]
 def ip(i):
     if i == 0:
@@ -48,16 +38,11 @@ def ip(i):
         return pool[i - 1]
     return "2001:db8:1::%x:%x" % ((i >> 16) & 0xffff, i & 0xffff)
 for i in range(n):
-    print(f"""---
-apiVersion: v1
-kind: Service
-metadata: {{name: svc{i}, namespace: bench}}
-spec:
-  type: LoadBalancer
-  ports: [{{port: 80, protocol: TCP}}]
-status:
-  loadBalancer:
-    ingress: [{{ip: "{ip(i)}"}}]""")
+    print(ip(i))
+PY
+    python3 - "$peers" <<'PY'
+import sys
+peers = int(sys.argv[1])
 if peers:  # this node too: a speaker whose --node names no Node announces nothing
     print("""---
 apiVersion: v1
@@ -73,6 +58,7 @@ metadata: {{name: node-{chr(ord('b') + p)}}}
 status:
   addresses: [{{type: InternalIP, address: 198.51.100.{20 + p}}}]""")
 PY
+  } >"$file"
 }
 
 # b_start_speaker MANIFESTS CPU [flags...]: the speaker in the node namespace pinned to CPU, warn

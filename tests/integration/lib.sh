@@ -17,6 +17,7 @@ set -euo pipefail
 L1T_BUILD=$(cd "${1:-build/default}" 2>/dev/null && pwd || echo "${1:-build/default}")
 L1T_SPEAKER="$L1T_BUILD/speaker/l1net-speaker"
 L1T_CTL="$L1T_BUILD/speaker/speakerctl"
+L1T_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)  # lb_services.py: many Services
 L1T_PREFIX="l1t-$$-"
 L1T_NS_LAN="${L1T_PREFIX}lan"
 L1T_NS_CLIENT="${L1T_PREFIX}client"

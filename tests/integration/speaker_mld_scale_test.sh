@@ -20,38 +20,15 @@ m="$L1T_TMP/manifests.yaml"
 # manifests FILE N: N Services of one IPv6 VIP each, 2001:db8:1::1:0 upwards (distinct
 # solicited-node groups); writes the VIPs' groups, sorted, to FILE.groups.
 manifests() {
-  python3 - "$2" "$1.groups" >"$1.tmp" <<'PY'
+  python3 - "$2" "$1.groups" <<'PY' | python3 "$L1T_LIB_DIR/lb_services.py" scale 2001:db8:1::/96 >"$1.tmp"
 import ipaddress, sys
 n, groups_file = int(sys.argv[1]), sys.argv[2]
-print("""apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: lan, namespace: metallb-system}
-spec:
-  addresses: ["2001:db8:1::/96"]
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: {name: lan, namespace: metallb-system}
-spec:
-  ipAddressPools: [lan]""")
 base = int(ipaddress.IPv6Address("2001:db8:1::1:0"))
-groups = []
-for i in range(n):
-    vip = ipaddress.IPv6Address(base + i)
-    low = int(vip) & 0xFFFFFF
-    groups.append(str(ipaddress.IPv6Address(int(ipaddress.IPv6Address("ff02::1:ff00:0")) | low)))
-    print(f"""---
-apiVersion: v1
-kind: Service
-metadata: {{name: svc{i}, namespace: scale}}
-spec:
-  type: LoadBalancer
-  ports: [{{port: 80, protocol: TCP}}]
-status:
-  loadBalancer:
-    ingress: [{{ip: "{vip}"}}]""")
+solicited = int(ipaddress.IPv6Address("ff02::1:ff00:0"))
+vips = [ipaddress.IPv6Address(base + i) for i in range(n)]
+print("\n".join(str(v) for v in vips))
 with open(groups_file, "w") as f:
-    f.write("\n".join(sorted(groups)) + "\n")
+    f.write("\n".join(sorted(str(ipaddress.IPv6Address(solicited | (int(v) & 0xFFFFFF))) for v in vips)) + "\n")
 PY
   mv "$1.tmp" "$1"
 }

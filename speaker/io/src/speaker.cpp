@@ -330,21 +330,27 @@ void Speaker::recompute() {
   releaseHeapSoon();
 }
 
-void Speaker::releaseHeapSoon() {
-  if (trim_posted_) {
+void Speaker::postOnce(bool Speaker::*posted, void (Speaker::*step)()) {
+  if (this->*posted) {
     return;
   }
-  // After what is already queued (the gratuitous slices, replies waiting): a recompute frees the
-  // previous plan, diff, tables and counters, ~1 MiB at 1,000 VIPs, which glibc would otherwise
-  // keep resident between the live blocks.
-  trim_posted_ = true;
-  asio::post(ex_, [t = timer_] {
+  this->*posted = true;
+  asio::post(ex_, [t = timer_, posted, step] {
     if (t->owner != nullptr) {
-      t->owner->trim_posted_ = false;
-      io::releaseFreedHeap();
+      t->owner->*posted = false;
+      (t->owner->*step)();
     }
   });
 }
+
+void Speaker::releaseHeapSoon() {
+  // After what is already queued (the gratuitous slices, replies waiting): a recompute frees the
+  // previous plan, diff, tables and counters, ~1 MiB at 1,000 VIPs, which glibc would otherwise
+  // keep resident between the live blocks.
+  postOnce(&Speaker::trim_posted_, &Speaker::releaseFreedHeap);
+}
+
+void Speaker::releaseFreedHeap() { io::releaseFreedHeap(); }
 
 void Speaker::logChanges(const AnnouncementDiff& diff) const {
   for (const auto& ip : diff.placed) {
@@ -572,15 +578,9 @@ void Speaker::sendPending() {
     }
     more = more || !port->pending.empty();
   }
-  if (more && !slice_posted_) {
+  if (more) {
     // The next slice runs after what is already queued (replies waiting on the sockets).
-    slice_posted_ = true;
-    asio::post(ex_, [t = timer_] {
-      if (t->owner != nullptr) {
-        t->owner->slice_posted_ = false;
-        t->owner->sendPending();
-      }
-    });
+    postOnce(&Speaker::slice_posted_, &Speaker::sendPending);
   }
 }
 
@@ -595,14 +595,8 @@ void Speaker::joinPending() {
     }
     more = more || !port->joins.empty();
   }
-  if (more && !join_posted_) {
-    join_posted_ = true;
-    asio::post(ex_, [t = timer_] {
-      if (t->owner != nullptr) {
-        t->owner->join_posted_ = false;
-        t->owner->joinPending();
-      }
-    });
+  if (more) {
+    postOnce(&Speaker::join_posted_, &Speaker::joinPending);
   }
 }
 

@@ -221,6 +221,9 @@ class Speaker {
   void leaveGroup(Port& port, const net::Ipv6Address& group);
   void rearm();
   void releaseHeapSoon();  // malloc_trim once the handlers already queued have run
+  void releaseFreedHeap();
+  // Runs (this->*step)() after the handlers already queued; *posted keeps it to one in the queue.
+  void postOnce(bool Speaker::*posted, void (Speaker::*step)());
   [[nodiscard]] const Link* findLink(int ifindex) const;
   [[nodiscard]] std::string linkName(int ifindex) const;
 
