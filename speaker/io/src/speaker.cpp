@@ -48,6 +48,12 @@ constexpr std::size_t kIpsPerSlice = 32;
 // heartbeat or a speakerctl request waits at most about that long behind them.
 constexpr std::size_t kJoinsPerSlice = 64;
 constexpr std::chrono::microseconds kJoinSliceTime{2000};
+// After this many joins the next wait kJoinPause. Linux reports the groups joined since its last
+// MLD report in one go (two reports, 8 ms after the last join and again within a second); each
+// report packet walks the interface's whole group list, non-preemptibly. 9,500 joins in one go
+// made the CPU that joined them deaf for 14 ms, twice; bursts of 512 keep a report small.
+constexpr std::size_t kJoinsPerBurst = 512;
+constexpr std::chrono::milliseconds kJoinPause{250};
 
 std::vector<net::Ipv4Address> ipv4Of(const std::vector<net::IpAddress>& ips) {
   std::vector<net::Ipv4Address> out;
@@ -158,8 +164,9 @@ struct Speaker::Port {
 };
 
 struct Speaker::Timer {
-  explicit Timer(const asio::any_io_executor& ex) : timer(ex) {}
+  explicit Timer(const asio::any_io_executor& ex) : timer(ex), join_pause(ex) {}
   asio::steady_timer timer;
+  asio::steady_timer join_pause;  // between bursts of group joins (joinPending)
   Speaker* owner = nullptr;
 };
 
@@ -229,6 +236,7 @@ void Speaker::stop() {
   ports_.clear();
   timer_->owner = nullptr;
   timer_->timer.cancel();
+  timer_->join_pause.cancel();
 }
 
 void Speaker::setManifests(const manifest::ManifestSet& set) {
@@ -591,13 +599,31 @@ void Speaker::joinPending() {
   for (auto& [index, port] : ports_) {
     while (!port->joins.empty() && budget > 0) {
       joinGroup(*port, port->joins.extract(port->joins.begin()).value());
+      ++joins_since_pause_;
       budget = std::chrono::steady_clock::now() < deadline ? budget - 1 : 0;
     }
     more = more || !port->joins.empty();
   }
-  if (more) {
-    postOnce(&Speaker::join_posted_, &Speaker::joinPending);
+  if (!more) {
+    joins_since_pause_ = 0;
+    return;
   }
+  if (joins_since_pause_ < kJoinsPerBurst) {
+    postOnce(&Speaker::join_posted_, &Speaker::joinPending);
+    return;
+  }
+  if (join_posted_) {
+    return;
+  }
+  joins_since_pause_ = 0;
+  join_posted_ = true;
+  timer_->join_pause.expires_after(kJoinPause);
+  timer_->join_pause.async_wait([t = timer_](const boost::system::error_code& ec) {
+    if (!ec && t->owner != nullptr) {
+      t->owner->join_posted_ = false;
+      t->owner->joinPending();
+    }
+  });
 }
 
 void Speaker::setTargets(Port& port, const std::vector<net::Ipv4Address>& targets) {

@@ -325,6 +325,19 @@ TEST_CASE(
   CHECK(sock->ipv6_groups.count(net::solicitedNodeAddress(ip("2001:db8:1::1:9").to_v6())) == 1);
 }
 
+TEST_CASE("group joins pause 250 ms after each 512, so the kernel's MLD reports stay small") {
+  Fixture f;
+  f.speaker->setManifests(load(ipv6Services(600)));
+  auto sock = f.eth0();
+  REQUIRE(sock);
+  f.poll();  // every ready slice, not the pause
+  CHECK(sock->ipv6_groups.size() >= 512);
+  CHECK(sock->ipv6_groups.size() < 600);
+  f.io.restart();
+  f.io.run_for(std::chrono::milliseconds(1000));
+  CHECK(sock->ipv6_groups.size() == 600);
+}
+
 TEST_CASE("losing an IP stops answering at once and removes its series") {
   Fixture f;
   f.speaker->setManifests(load(manifests({"198.51.100.200", "2001:db8::200"})));

@@ -247,8 +247,9 @@ class Speaker {
   std::optional<UnknownNode> node_unknown_;  // --node matches none of the Node objects
   bool stopped_ = false;
   bool slice_posted_ = false;  // a sendPending() slice is queued on the executor
-  bool join_posted_ = false;   // a joinPending() slice is queued on the executor
-  bool trim_posted_ = false;   // a releaseHeapSoon() trim is queued on the executor
+  bool join_posted_ = false;   // a joinPending() slice is queued, or its pause is running
+  std::size_t joins_since_pause_ = 0;
+  bool trim_posted_ = false;  // a releaseHeapSoon() trim is queued on the executor
 
   struct Timer;
   std::shared_ptr<Timer> timer_;
