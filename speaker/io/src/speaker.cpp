@@ -568,7 +568,9 @@ void Speaker::tick() {
     }
   }
   sendPending();
-  joinPending();
+  if (!join_posted_) {  // else a slice or a pause between bursts is already on its way
+    joinPending();
+  }
   rearm();
 }
 
