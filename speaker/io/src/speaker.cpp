@@ -614,9 +614,6 @@ void Speaker::joinPending() {
     postOnce(&Speaker::join_posted_, &Speaker::joinPending);
     return;
   }
-  if (join_posted_) {
-    return;
-  }
   joins_since_pause_ = 0;
   join_posted_ = true;
   timer_->join_pause.expires_after(kJoinPause);

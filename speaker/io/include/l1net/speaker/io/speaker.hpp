@@ -216,7 +216,9 @@ class Speaker {
   [[nodiscard]] IpCounters* countersOf(const net::IpAddress& ip) const;
   void noteUnknownNode(const std::optional<UnknownNode>& unknown);
   void sendRound(Port& port, const net::IpAddress& ip);
-  void joinPending();  // one slice of the queued group joins; posts the next
+  // One slice of the queued group joins; posts the next slice or pause. Only while none is
+  // on its way (!join_posted_): tick() checks, the posted slice and the pause clear it first.
+  void joinPending();
   void joinGroup(Port& port, const net::Ipv6Address& group);
   void leaveGroup(Port& port, const net::Ipv6Address& group);
   void rearm();
